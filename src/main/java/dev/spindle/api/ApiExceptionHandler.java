@@ -1,0 +1,169 @@
+package dev.spindle.api;
+
+import java.util.Arrays;
+import java.util.List;
+
+import dev.spindle.job.InvalidJobException;
+import dev.spindle.job.JobConflictException;
+import dev.spindle.job.JobNotFoundException;
+import dev.spindle.job.OverloadedException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.exc.InvalidFormatException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/** Every API error as RFC 9457 problem+json that says what was wrong; never a bare 500 for bad input. */
+@RestControllerAdvice
+class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    @ExceptionHandler
+    ProblemDetail invalidJob(InvalidJobException ex) {
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Invalid job", ex.getMessage());
+        problem.setProperty("errors", ex.errors());
+        return problem;
+    }
+
+    @ExceptionHandler
+    ProblemDetail invalidRequest(InvalidRequestException ex) {
+        return problem(HttpStatus.BAD_REQUEST, "Invalid request", ex.getMessage());
+    }
+
+    @ExceptionHandler
+    ProblemDetail notFound(JobNotFoundException ex) {
+        return problem(HttpStatus.NOT_FOUND, "Job not found", ex.getMessage());
+    }
+
+    @ExceptionHandler
+    ProblemDetail conflict(JobConflictException ex) {
+        return problem(HttpStatus.CONFLICT, "Job state conflict", ex.getMessage());
+    }
+
+    @ExceptionHandler
+    ProblemDetail tooLarge(PayloadTooLargeException ex) {
+        return problem(HttpStatus.CONTENT_TOO_LARGE, "Content Too Large", ex.getMessage());
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> overloaded(OverloadedException ex) {
+        long seconds = Math.max(1, (ex.retryAfter().toMillis() + 999) / 1000);
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+            .header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))
+            .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", ex.getMessage()));
+    }
+
+    @ExceptionHandler
+    ProblemDetail unexpected(Exception ex) {
+        log.error("Unexpected error while serving a request", ex);
+        return problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal Server Error",
+                "Spindle failed to handle the request; the error is logged");
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        PayloadTooLargeException tooLarge = cause(ex, PayloadTooLargeException.class);
+        ProblemDetail problem = tooLarge != null ? tooLarge(tooLarge)
+                : problem(HttpStatus.BAD_REQUEST, "Unreadable request body", describe(ex));
+        return ResponseEntity.status(problem.getStatus()).headers(headers).body(problem);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleTypeMismatch(TypeMismatchException ex, HttpHeaders headers,
+            HttpStatusCode status, WebRequest request) {
+        String name = ex instanceof MethodArgumentTypeMismatchException mismatch ? mismatch.getName()
+                : String.valueOf(ex.getPropertyName());
+        Class<?> required = ex.getRequiredType();
+        String expected = required == null ? "a valid value"
+                : required.isEnum() ? "one of " + Arrays.toString(required.getEnumConstants())
+                : "a valid " + required.getSimpleName() + (required == java.time.Duration.class ? " such as PT10S" : "");
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Invalid request",
+                name + ": '" + ex.getValue() + "' is not " + expected);
+        return ResponseEntity.badRequest().headers(headers).body(problem);
+    }
+
+    /** Names the fault in a body Jackson could not read: the field and what was wrong with it. */
+    private static String describe(HttpMessageNotReadableException ex) {
+        JacksonException jackson = cause(ex, JacksonException.class);
+        if (jackson == null) {
+            return "The request body is missing or unreadable";
+        }
+        String path = path(jackson);
+        String field = path.isEmpty() ? "body" : path;
+        if (jackson instanceof UnrecognizedPropertyException unknown) {
+            return "Unknown field '" + path + "'; known fields are " + unknown.getKnownPropertyIds();
+        }
+        if (jackson instanceof InvalidFormatException invalid) {
+            return field + ": '" + invalid.getValue() + "' is not a valid " + invalid.getTargetType().getSimpleName()
+                    + hint(invalid.getTargetType());
+        }
+        if (jackson instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+            return field + ": expected a " + mismatch.getTargetType().getSimpleName() + hint(mismatch.getTargetType())
+                    + " (" + jackson.getOriginalMessage() + ")";
+        }
+        if (jackson instanceof StreamReadException) {
+            return "Malformed JSON: " + jackson.getOriginalMessage();
+        }
+        return field + ": " + jackson.getOriginalMessage();
+    }
+
+    private static String hint(Class<?> type) {
+        if (type == java.time.Duration.class) {
+            return " (an ISO-8601 duration such as PT30S)";
+        }
+        if (type == java.time.Instant.class) {
+            return " (an ISO-8601 instant such as 2026-01-01T00:00:00Z)";
+        }
+        return "";
+    }
+
+    private static String path(JacksonException ex) {
+        StringBuilder path = new StringBuilder();
+        List<JacksonException.Reference> references = ex.getPath();
+        for (JacksonException.Reference reference : references) {
+            if (reference.getPropertyName() != null) {
+                if (!path.isEmpty()) {
+                    path.append('.');
+                }
+                path.append(reference.getPropertyName());
+            }
+            else if (reference.getIndex() >= 0) {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    private static <T extends Throwable> @Nullable T cause(Throwable ex, Class<T> type) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+
+    private static ProblemDetail problem(HttpStatus status, String title, @Nullable String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setTitle(title);
+        return problem;
+    }
+}

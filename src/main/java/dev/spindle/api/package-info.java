@@ -1,0 +1,4 @@
+@NullMarked
+package dev.spindle.api;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,30 @@
+package dev.spindle.config;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Limits of the REST API.
+ *
+ * @param maxBodySize largest request body; larger ones get 413
+ * @param maxWait longest {@code ?wait=} a client may ask for
+ * @param maxBatch most jobs in one batch submission
+ * @param defaultPageSize list page size when no {@code limit} is given
+ * @param maxPageSize the largest {@code limit}
+ */
+@Validated
+@ConfigurationProperties("spindle.api")
+public record ApiProperties(
+        @DefaultValue("1MB") DataSize maxBodySize,
+        @DefaultValue("60s") Duration maxWait,
+        @DefaultValue("1000") @Min(1) int maxBatch,
+        @DefaultValue("50") @Min(1) int defaultPageSize,
+        @DefaultValue("500") @Min(1) @Max(10_000) int maxPageSize) {
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.spindle.config;
+
+import org.jspecify.annotations.NullMarked;

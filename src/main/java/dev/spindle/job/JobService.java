@@ -1,0 +1,352 @@
+package dev.spindle.job;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import com.fasterxml.uuid.Generators;
+import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
+import dev.spindle.config.JobProperties;
+import dev.spindle.pool.WorkerPool;
+import dev.spindle.store.DuplicateIdempotencyKeyException;
+import dev.spindle.store.JobPage;
+import dev.spindle.store.JobQuery;
+import dev.spindle.store.JobStore;
+import dev.spindle.store.NewJob;
+import dev.spindle.store.QueuedJob;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Service;
+
+/**
+ * The one way in: REST and TCP submit, read, wait for, cancel and retry jobs here, so both get the
+ * same validation, idempotency and admission. A submission is validated whole before anything is
+ * stored, and stored whole (one transaction) or not at all.
+ *
+ * <p>As a lifecycle bean in the last phase it stops first at shutdown: intake closes (503) and
+ * long-polling readers are answered, before the web server drains and the pool stops.
+ */
+@Service
+public class JobService implements SmartLifecycle {
+
+    private static final Duration RETRY_AFTER_BACKLOG = Duration.ofSeconds(1);
+
+    private static final Duration RETRY_AFTER_STOPPED = Duration.ofSeconds(5);
+
+    private final JobStore store;
+
+    private final WorkerPool pool;
+
+    private final JobHandlers handlers;
+
+    private final JobWatchers watchers;
+
+    private final JobProperties properties;
+
+    private final Validator validator;
+
+    private final Clock clock;
+
+    private final TimeBasedEpochGenerator ids = Generators.timeBasedEpochGenerator();
+
+    private volatile boolean accepting;
+
+    JobService(JobStore store, WorkerPool pool, JobHandlers handlers, JobWatchers watchers, JobProperties properties,
+            Validator validator, Clock clock) {
+        this.store = store;
+        this.pool = pool;
+        this.handlers = handlers;
+        this.watchers = watchers;
+        this.properties = properties;
+        this.validator = validator;
+        this.clock = clock;
+    }
+
+    /** A submission's outcome: the job, and whether this call created it (false: an idempotent repeat). */
+    public record Submission(Job job, boolean created) {
+    }
+
+    /** Submits one job. */
+    public Submission submit(JobRequest request) {
+        return submitAll(List.of(request), false).getFirst();
+    }
+
+    /** Submits jobs atomically: all are stored, or (on any fault) none. */
+    public List<Submission> submitBatch(List<JobRequest> requests) {
+        return submitAll(requests, true);
+    }
+
+    public Optional<Job> find(String id) {
+        return store.find(id);
+    }
+
+    /**
+     * The job once it is terminal, or as it stands when {@code wait} has passed.
+     *
+     * @throws JobNotFoundException when there is no such job
+     */
+    public Job await(String id, Duration wait) {
+        Job job = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
+        if (job.state().isTerminal() || wait.isZero() || wait.isNegative()) {
+            return job;
+        }
+        CompletableFuture<Void> finished = watchers.watch(id);
+        try {
+            job = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
+            if (!job.state().isTerminal() && accepting) {
+                finished.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+                job = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
+            }
+            return job;
+        }
+        catch (TimeoutException ex) {
+            return store.find(id).orElseThrow(() -> new JobNotFoundException(id));
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return job;
+        }
+        catch (ExecutionException ex) {
+            throw new IllegalStateException(ex);
+        }
+        finally {
+            watchers.unwatch(id, finished);
+        }
+    }
+
+    public JobPage list(JobQuery query) {
+        return store.list(query);
+    }
+
+    /** What a cancel did. */
+    public record Cancellation(Job job, boolean finished) {
+    }
+
+    /**
+     * Cancels a queued job at once ({@code finished}), or interrupts a running one (it ends CANCELLED shortly).
+     *
+     * @throws JobNotFoundException when there is no such job
+     * @throws JobConflictException when the job has already finished
+     */
+    public Cancellation cancel(String id) {
+        Optional<Job> cancelled = store.cancelQueued(id, clock.instant());
+        if (cancelled.isPresent()) {
+            pool.dequeue(id);
+            watchers.finished(List.of(id));
+            return new Cancellation(cancelled.get(), true);
+        }
+        Job job = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
+        return switch (pool.cancelRunning(id)) {
+            case CANCELLING -> new Cancellation(job, false);
+            case FINISHING -> throw new JobConflictException("Job '" + id + "' has just finished its attempt");
+            case NOT_RUNNING -> {
+                if (job.state().isTerminal()) {
+                    throw new JobConflictException("Job '" + id + "' is already " + job.state());
+                }
+                throw new JobConflictException("Job '" + id + "' is " + job.state() + " on node '" + job.node()
+                        + "', which this node cannot reach");
+            }
+        };
+    }
+
+    /**
+     * Puts a FAILED or CANCELLED job back in the queue with a fresh set of attempts.
+     *
+     * @throws JobNotFoundException when there is no such job
+     * @throws JobConflictException when the job is not FAILED or CANCELLED
+     */
+    public Job retry(String id) {
+        admit(1);
+        Optional<Job> requeued;
+        try {
+            requeued = store.requeue(id, clock.instant());
+        }
+        catch (RuntimeException ex) {
+            pool.cancelReservation(1);
+            throw ex;
+        }
+        if (requeued.isEmpty()) {
+            pool.cancelReservation(1);
+            Job job = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
+            throw new JobConflictException(
+                    "Job '" + id + "' is " + job.state() + "; only FAILED or CANCELLED jobs can be retried");
+        }
+        Job job = requeued.get();
+        pool.enqueue(List.of(new QueuedJob(job.id(), job.priority(), job.runAt())), 1);
+        return job;
+    }
+
+    /** The registered job types. */
+    public List<JobType> types() {
+        return handlers.all().stream().map(handler -> new JobType(handler.type(), handler.description())).toList();
+    }
+
+    /** A registered job type. */
+    public record JobType(String name, String description) {
+    }
+
+    // --- submission ---------------------------------------------------------------------------
+
+    private List<Submission> submitAll(List<JobRequest> requests, boolean batch) {
+        if (!accepting) {
+            throw new OverloadedException("Spindle is not accepting jobs: it is starting or shutting down",
+                    RETRY_AFTER_STOPPED);
+        }
+        if (requests.isEmpty()) {
+            throw new InvalidJobException(List.of("jobs: must contain at least one job"));
+        }
+        // the stores keep microseconds; so does the answer, so that it matches later reads
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        List<String> errors = new ArrayList<>();
+        List<NewJob> prepared = new ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            prepared.add(prepare(requests.get(i), now, batch ? "jobs[" + i + "]." : "", errors));
+        }
+        if (!errors.isEmpty()) {
+            throw new InvalidJobException(errors);
+        }
+        try {
+            return store(prepared);
+        }
+        catch (DuplicateIdempotencyKeyException ex) {
+            // another submission took one of the keys between our lookup and our insert: the
+            // insert stored nothing, and a second pass finds the job that holds the key
+            return store(prepared);
+        }
+    }
+
+    /** Stores the jobs whose idempotency keys are new; the others resolve to the jobs holding their keys. */
+    private List<Submission> store(List<NewJob> prepared) {
+        Map<String, Submission> byKey = new HashMap<>();
+        List<Submission> submissions = new ArrayList<>(prepared.size());
+        List<NewJob> toInsert = new ArrayList<>(prepared.size());
+        for (NewJob job : prepared) {
+            String key = job.idempotencyKey();
+            Submission submission = key == null ? null : byKey.get(key);
+            if (submission == null && key != null) {
+                submission = store.findByIdempotencyKey(key).map(existing -> new Submission(existing, false)).orElse(null);
+            }
+            if (submission == null) {
+                submission = new Submission(job.toJob(), true);
+                toInsert.add(job);
+            }
+            if (key != null) {
+                byKey.put(key, submission);
+            }
+            submissions.add(submission);
+        }
+        if (toInsert.isEmpty()) {
+            return submissions;
+        }
+        admit(toInsert.size());
+        try {
+            store.insert(toInsert);
+        }
+        catch (RuntimeException ex) {
+            pool.cancelReservation(toInsert.size());
+            throw ex;
+        }
+        pool.enqueue(toInsert.stream().map(NewJob::toQueued).toList(), toInsert.size());
+        return submissions;
+    }
+
+    private void admit(int jobs) {
+        if (!accepting) {
+            throw new OverloadedException("Spindle is not accepting jobs: it is shutting down", RETRY_AFTER_STOPPED);
+        }
+        if (!pool.tryReserve(jobs)) {
+            throw new OverloadedException("The backlog is full (%d queued jobs at most); retry later"
+                .formatted(pool.stats().maxQueued()), RETRY_AFTER_BACKLOG);
+        }
+    }
+
+    private @Nullable NewJob prepare(JobRequest request, Instant now, String prefix, List<String> errors) {
+        int before = errors.size();
+        for (ConstraintViolation<JobRequest> violation : validator.validate(request)) {
+            errors.add(prefix + violation.getPropertyPath() + ": " + violation.getMessage());
+        }
+        JsonNode payload = request.payload() == null ? JsonNodeFactory.instance.objectNode() : request.payload();
+        if (!payload.isObject()) {
+            errors.add(prefix + "payload: must be a JSON object");
+        }
+        String type = request.type();
+        if (type != null && !type.isBlank()) {
+            Optional<JobHandler> handler = handlers.find(type);
+            if (handler.isEmpty()) {
+                errors.add(prefix + "type: unknown job type '" + type + "'; known types: "
+                        + String.join(", ", handlers.all().stream().map(JobHandler::type).toList()));
+            }
+            else if (payload.isObject()) {
+                try {
+                    handler.get().validate(payload);
+                }
+                catch (IllegalArgumentException ex) {
+                    errors.add(prefix + "payload: " + ex.getMessage());
+                }
+            }
+        }
+        Duration timeout = request.timeout() == null ? properties.defaultTimeout() : request.timeout();
+        if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(properties.maxTimeout()) > 0) {
+            errors.add(prefix + "timeout: must be more than PT0S and at most " + properties.maxTimeout());
+        }
+        if (request.delay() != null && request.runAt() != null) {
+            errors.add(prefix + "delay: give either runAt or delay, not both");
+        }
+        if (request.delay() != null && request.delay().isNegative()) {
+            errors.add(prefix + "delay: must not be negative");
+        }
+        if (errors.size() > before) {
+            return null;
+        }
+        Instant runAt = request.runAt() != null ? request.runAt().truncatedTo(ChronoUnit.MICROS)
+                : request.delay() != null ? now.plus(request.delay()) : now;
+        return new NewJob(ids.generate().toString(), type, payload,
+                request.priority() == null ? JobRequest.DEFAULT_PRIORITY : request.priority(),
+                request.maxAttempts() == null ? properties.defaultMaxAttempts() : request.maxAttempts(), timeout, runAt,
+                request.idempotencyKey(), now);
+    }
+
+    // --- lifecycle: intake ----------------------------------------------------------------------
+
+    @Override
+    public void start() {
+        accepting = true;
+    }
+
+    @Override
+    public void stop() {
+        accepting = false;
+        watchers.releaseAll();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return accepting;
+    }
+
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+
+    /** @return whether submissions are taken now */
+    public boolean isAccepting() {
+        return accepting;
+    }
+
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.spindle.job;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,129 @@
+package dev.spindle.pool;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+
+import dev.spindle.store.Completion;
+import dev.spindle.store.JobStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes completions and progress to the store in batches from one thread: whatever has piled up
+ * while the previous batch was written goes in the next transaction, so under load many jobs share
+ * a commit and when idle a completion is written at once. A failed write is retried, never dropped.
+ * Only this thread touches the store for them, and it is never interrupted (an interrupt inside a
+ * JDBC call can close an embedded database's file).
+ */
+final class CompletionWriter {
+
+    private static final Logger log = LoggerFactory.getLogger(CompletionWriter.class);
+
+    private static final int MAX_BATCH = 1000;
+
+    private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+
+    private sealed interface Item permits Done, Progress, Stop {
+    }
+
+    private record Done(Completion completion) implements Item {
+    }
+
+    private record Progress(String id, double fraction) implements Item {
+    }
+
+    private record Stop() implements Item {
+    }
+
+    private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+
+    private final JobStore store;
+
+    private final Consumer<List<Completion>> afterWrite;
+
+    private final Thread thread;
+
+    CompletionWriter(JobStore store, Consumer<List<Completion>> afterWrite) {
+        this.store = store;
+        this.afterWrite = afterWrite;
+        this.thread = Thread.ofPlatform().name("spindle-completion-writer").daemon().unstarted(this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    void complete(Completion completion) {
+        queue.add(new Done(completion));
+    }
+
+    void progress(String id, double fraction) {
+        queue.add(new Progress(id, fraction));
+    }
+
+    /** Writes everything submitted so far, then stops the thread. */
+    void stop() throws InterruptedException {
+        queue.add(new Stop());
+        thread.join();
+    }
+
+    private void run() {
+        List<Item> items = new ArrayList<>();
+        boolean stopping = false;
+        while (!stopping) {
+            try {
+                items.add(queue.take());
+            }
+            catch (InterruptedException ex) {
+                continue;
+            }
+            queue.drainTo(items, MAX_BATCH - 1);
+            List<Completion> completions = new ArrayList<>(items.size());
+            Map<String, Double> progress = new LinkedHashMap<>();
+            for (Item item : items) {
+                switch (item) {
+                    case Done done -> completions.add(done.completion());
+                    case Progress p -> progress.put(p.id(), p.fraction());
+                    case Stop stop -> stopping = true;
+                }
+            }
+            items.clear();
+            write(completions, progress);
+            if (stopping && !queue.isEmpty()) {
+                stopping = false;
+                queue.add(new Stop());
+            }
+        }
+    }
+
+    private void write(List<Completion> completions, Map<String, Double> progress) {
+        while (true) {
+            try {
+                progress.forEach(store::progress);
+                store.complete(completions);
+                break;
+            }
+            catch (RuntimeException ex) {
+                log.warn("Could not store {} job completions, retrying in {}: {}", completions.size(), RETRY_DELAY,
+                        ex.toString());
+                try {
+                    Thread.sleep(RETRY_DELAY);
+                }
+                catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        try {
+            afterWrite.accept(completions);
+        }
+        catch (RuntimeException ex) {
+            log.error("Failed to hand on {} stored completions", completions.size(), ex);
+        }
+    }
+}

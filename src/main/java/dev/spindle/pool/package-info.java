@@ -1,0 +1,4 @@
+@NullMarked
+package dev.spindle.pool;
+
+import org.jspecify.annotations.NullMarked;

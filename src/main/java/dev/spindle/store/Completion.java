@@ -1,0 +1,46 @@
+package dev.spindle.store;
+
+import java.time.Instant;
+
+import dev.spindle.job.JobError;
+import dev.spindle.job.JobState;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The end of one attempt of a RUNNING job: terminal, or back to QUEUED for a retry.
+ *
+ * @param at when the attempt ended
+ * @param runAt for a re-queue: when the next attempt may start
+ * @param refundAttempt the attempt does not count (it was interrupted by a shutdown, not by the job)
+ */
+public record Completion(
+        String id,
+        JobState state,
+        @Nullable JsonNode result,
+        @Nullable JobError error,
+        Instant at,
+        @Nullable Instant runAt,
+        boolean refundAttempt) {
+
+    public static Completion succeeded(String id, @Nullable JsonNode result, Instant at) {
+        return new Completion(id, JobState.SUCCEEDED, result, null, at, null, false);
+    }
+
+    public static Completion failed(String id, JobError error, Instant at) {
+        return new Completion(id, JobState.FAILED, null, error, at, null, false);
+    }
+
+    public static Completion cancelled(String id, JobError error, Instant at) {
+        return new Completion(id, JobState.CANCELLED, null, error, at, null, false);
+    }
+
+    public static Completion retry(String id, JobError error, Instant at, Instant runAt) {
+        return new Completion(id, JobState.QUEUED, null, error, at, runAt, false);
+    }
+
+    /** Back to QUEUED to run at once on the next start, without using up an attempt. */
+    public static Completion interrupted(String id, JobError error, Instant at) {
+        return new Completion(id, JobState.QUEUED, null, error, at, at, true);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.spindle.store;
+
+import java.time.Clock;
+
+import dev.spindle.config.StoreProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+/** Deletes terminal jobs once they are older than {@code spindle.store.retention}, a bounded batch at a time. */
+@Component
+class RetentionPruner {
+
+    private static final Logger log = LoggerFactory.getLogger(RetentionPruner.class);
+
+    private static final int BATCH = 1000;
+
+    private final JobStore store;
+
+    private final StoreProperties properties;
+
+    private final Clock clock;
+
+    RetentionPruner(JobStore store, StoreProperties properties, Clock clock) {
+        this.store = store;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    @Scheduled(fixedDelayString = "${spindle.store.prune-interval:1m}", initialDelayString = "${spindle.store.prune-interval:1m}")
+    void prune() {
+        int total = pruneNow();
+        if (total > 0) {
+            log.info("Pruned {} jobs that finished more than {} ago", total, properties.retention());
+        }
+    }
+
+    /** Deletes every job past its retention now; returns how many. */
+    int pruneNow() {
+        var cutoff = clock.instant().minus(properties.retention());
+        int total = 0;
+        int deleted;
+        do {
+            deleted = store.deleteFinishedBefore(cutoff, BATCH);
+            total += deleted;
+        }
+        while (deleted == BATCH);
+        return total;
+    }
+}

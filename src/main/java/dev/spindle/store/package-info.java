@@ -1,0 +1,4 @@
+@NullMarked
+package dev.spindle.store;
+
+import org.jspecify.annotations.NullMarked;
