@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# Spindle benchmarks: one command, about 3-4 minutes on the 2-core build machine.
+#
+#   bench/run.sh
+#
+# Builds the jar if there is none (./mvnw package -DskipTests), copies it to a temporary working
+# directory, and for each group of scenarios starts the service there as its own JVM with a fresh
+# H2 file, waits for health, runs the scenarios, and stops it. Prints a markdown results block and
+# writes it to bench/results/<UTC time>.md (or $BENCH_OUT).
+#
+# Scenarios (see docs/benchmarks.md):
+#   1. REST single submit throughput (wrk, POST /api/v1/jobs) vs. the constant GET /api/v1/job-types
+#   2. drain of 100,000 noop jobs submitted in batches of 1000 with one shared future runAt
+#   3. 10,000 sleep-100ms jobs at concurrency 10000 in a 512 MB heap
+#   4. enqueue -> start latency (startedAt - runAt): the jobs of 3, and a light paced run
+#
+# Environment (all optional):
+#   BENCH_JAVA_HOME   JDK 25+ (default /usr/lib/jvm/temurin-25-jdk-amd64, else $JAVA_HOME)
+#   SPINDLE_JAR       benchmark this jar instead of target/spindle-*.jar
+#   BENCH_REBUILD=1   build the jar even if target/ has one
+#   BENCH_PORT        REST port (default 18080); the management port is BENCH_PORT+1
+#   BENCH_DURATION    wrk measuring time in seconds (default 15)
+#   BENCH_SCENARIOS   which to run, e.g. "1 2" (default "1 2 3 4"; 4 runs with 2 and 3)
+#   BENCH_OUT         results file (default bench/results/<UTC time>.md)
+#   BENCH_JFR=1       record JFR (profile settings) in the drain service; the file is kept
+#   BENCH_KEEP=1      keep the temporary working directory (logs, H2 files, GC logs)
+#   BENCH_SERVICE_ARGS  extra arguments for every service start (e.g. "--spindle.tcp.port=0")
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+
+# --- JDK ---------------------------------------------------------------------------------------
+JDK=${BENCH_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+if [[ ! -x "$JDK/bin/java" ]]; then
+  JDK=${JAVA_HOME:-}
+fi
+if [[ -z "$JDK" || ! -x "$JDK/bin/java" ]]; then
+  echo "bench: no JDK 25 found; set BENCH_JAVA_HOME" >&2
+  exit 1
+fi
+JAVA="$JDK/bin/java"
+JAVA_MAJOR=$("$JAVA" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')
+if (( ${JAVA_MAJOR%%.*} < 25 )); then
+  echo "bench: $JAVA is Java $JAVA_MAJOR; JDK 25 or later is needed (set BENCH_JAVA_HOME)" >&2
+  exit 1
+fi
+export JAVA_HOME=$JDK
+
+PORT=${BENCH_PORT:-18080}
+MPORT=$((PORT + 1))
+DURATION=${BENCH_DURATION:-15}
+SCENARIOS=" ${BENCH_SCENARIOS:-1 2 3 4} "
+BASE="http://127.0.0.1:$PORT"
+MGMT="http://127.0.0.1:$MPORT"
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+has() { [[ "$SCENARIOS" == *" $1 "* ]]; }
+
+# --- tools -------------------------------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    log "installing wrk"
+    (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }) >&2
+  else
+    echo "bench: wrk is needed (apt-get install -y wrk)" >&2
+    exit 1
+  fi
+fi
+command -v curl >/dev/null || { echo "bench: curl is needed" >&2; exit 1; }
+
+for p in "$PORT" "$MPORT"; do
+  if [[ -n $(ss -Hltn "sport = :$p" 2>/dev/null) ]]; then
+    echo "bench: port $p is in use; set BENCH_PORT to a free pair of ports" >&2
+    exit 1
+  fi
+done
+
+# --- the jar -----------------------------------------------------------------------------------
+WORK=$(mktemp -d /tmp/spindle-bench.XXXXXX)
+JAR_SRC=${SPINDLE_JAR:-}
+if [[ -z "$JAR_SRC" ]]; then
+  JAR_SRC=$(ls "$ROOT"/target/spindle-*.jar 2>/dev/null | grep -v -- '-sources\|-javadoc\|\.original' | head -n1 || true)
+  if [[ -z "$JAR_SRC" || "${BENCH_REBUILD:-0}" == 1 ]]; then
+    log "building the jar (./mvnw package -DskipTests)"
+    (cd "$ROOT" && ./mvnw -q -B package -DskipTests) >&2
+    JAR_SRC=$(ls "$ROOT"/target/spindle-*.jar | grep -v -- '-sources\|-javadoc\|\.original' | head -n1)
+  fi
+fi
+# a private copy: a concurrent rebuild of target/ cannot change what is measured
+cp "$JAR_SRC" "$WORK/spindle.jar"
+JAR="$WORK/spindle.jar"
+JAR_SHA=$(sha256sum "$JAR" | cut -c1-12)
+GIT_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n $(git -C "$ROOT" status --porcelain -- src pom.xml 2>/dev/null) ]]; then GIT_REV="$GIT_REV (+ uncommitted changes)"; fi
+log "jar: $JAR_SRC (sha256 $JAR_SHA), work dir $WORK"
+
+RES="$WORK/results.env"
+: > "$RES"
+SVC_PID=""
+SVC_DIR=""
+
+cleanup() {
+  stop_service || true
+  if [[ "${BENCH_KEEP:-0}" == 1 || -n "${BENCH_JFR:-}" ]]; then
+    log "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_service NAME "JVM OPTIONS" [spring args...]
+start_service() {
+  local name=$1 jvm=$2
+  shift 2
+  SVC_DIR="$WORK/$name"
+  mkdir -p "$SVC_DIR/data"
+  log "starting service '$name': $jvm $*"
+  # shellcheck disable=SC2086
+  (cd "$SVC_DIR" && exec "$JAVA" $jvm "-Xlog:gc:file=$SVC_DIR/gc.log" -jar "$JAR" \
+      --server.port="$PORT" --management.server.port="$MPORT" \
+      "--spring.datasource.url=jdbc:h2:file:$SVC_DIR/data/spindle;DB_CLOSE_ON_EXIT=FALSE" \
+      "$@" ${BENCH_SERVICE_ARGS:-} > "$SVC_DIR/service.log" 2>&1) &
+  SVC_PID=$!
+  local t0=$SECONDS
+  until curl -sf "$MGMT/actuator/health" 2>/dev/null | grep -q '"status":"UP"'; do
+    if ! kill -0 "$SVC_PID" 2>/dev/null; then
+      echo "bench: service '$name' died at start; last lines of its log:" >&2
+      tail -n 40 "$SVC_DIR/service.log" >&2
+      SVC_PID=""
+      exit 1
+    fi
+    if (( SECONDS - t0 > 120 )); then
+      echo "bench: service '$name' not healthy after 120 s" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+  log "service '$name' up (pid $SVC_PID) after $((SECONDS - t0)) s: $(curl -s "$MGMT/actuator/health" | cut -c1-200)"; ss -ltnp >&2
+}
+
+stop_service() {
+  [[ -n "$SVC_PID" ]] || return 0
+  if kill -0 "$SVC_PID" 2>/dev/null; then
+    kill -TERM "$SVC_PID" 2>/dev/null || true
+    local i
+    for i in $(seq 1 300); do
+      kill -0 "$SVC_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$SVC_PID" 2>/dev/null; then
+      log "service pid $SVC_PID did not stop in 30 s; killing it"
+      kill -KILL "$SVC_PID" 2>/dev/null || true
+    fi
+  fi
+  wait "$SVC_PID" 2>/dev/null || true
+  SVC_PID=""
+}
+
+client() { "$JAVA" "$HERE/SpindleBench.java" "$@" --base "$BASE" --mgmt "$MGMT"; }
+
+record() { tee -a "$RES" >&2; }
+v() { local line; line=$(grep -m1 "^$1=" "$RES" || true); echo "${line#*=}"; }
+
+# wrk_run PREFIX URL [lua]: wrk -t2 -c32, latency distribution, figures into results.env
+wrk_run() {
+  local prefix=$1 url=$2 script=${3:-} out
+  out=$(wrk -t2 -c32 -d"${DURATION}s" --latency ${script:+-s "$script"} "$url")
+  echo "$out" > "$WORK/wrk-$prefix.txt"
+  echo "$out" | awk -v p="$prefix" '
+    function ms(x) { if (x ~ /us$/) return x / 1000; if (x ~ /ms$/) return x + 0; if (x ~ /m$/) return x * 60000; if (x ~ /s$/) return x * 1000; return x }
+    /Requests\/sec:/ { printf "%s_RPS=%.0f\n", p, $2 }
+    /^ +50%/ { printf "%s_P50_MS=%.2f\n", p, ms($2) }
+    /^ +99%/ { printf "%s_P99_MS=%.2f\n", p, ms($2) }
+    /requests in/ { printf "%s_REQUESTS=%s\n", p, $1 }
+    /Non-2xx or 3xx responses:/ { bad = $NF }
+    /Socket errors:/ { sub(/^ *Socket errors: */, ""); gsub(/ /, ""); errs = $0 }
+    END { printf "%s_NON2XX=%d\n", p, bad + 0; printf "%s_SOCKET_ERRORS=%s\n", p, (errs == "" ? "none" : errs) }
+  ' | record
+}
+
+START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+T_START=$SECONDS
+
+# --- scenario 1 --------------------------------------------------------------------------------
+if has 1; then
+  start_service s1 "" --spindle.pool.max-queued=10000000
+  log "scenario 1: warm-up, 5 s GET and 5 s POST"
+  wrk -t2 -c32 -d5s "$BASE/api/v1/job-types" > /dev/null
+  wrk -t2 -c32 -d5s -s "$HERE/submit.lua" "$BASE/api/v1/jobs" > /dev/null
+  client idle --timeout 300 > /dev/null
+  log "scenario 1: GET /api/v1/job-types, wrk -t2 -c32 -d${DURATION}s"
+  wrk_run S1_GET "$BASE/api/v1/job-types"
+  log "scenario 1: POST /api/v1/jobs (noop), wrk -t2 -c32 -d${DURATION}s"
+  wrk_run S1_POST "$BASE/api/v1/jobs" "$HERE/submit.lua"
+  client idle --timeout 300 | sed 's/^IDLE_WAIT_MS/S1_BACKLOG_DRAIN_MS/' | record
+  stop_service
+fi
+
+# --- scenario 2 (+ 4b) -------------------------------------------------------------------------
+if has 2 || has 4; then
+  jfr=""
+  if [[ -n "${BENCH_JFR:-}" ]]; then jfr="-XX:StartFlightRecording=filename=$WORK/s2/drain.jfr,settings=profile"; fi
+  start_service s2 "$jfr" --spindle.pool.max-queued=1000000
+  if has 2; then
+    log "scenario 2: drain of 100,000 noop jobs"
+    client drain --jobs 100000 --batch 1000 --submitters 2 --warmup 10000 --db-file "$SVC_DIR/data/spindle.mv.db" | record
+  fi
+  if has 4; then
+    log "scenario 4: light run, 2,000 noop jobs one at a time at 200/s"
+    client latency --jobs 2000 --rate 200 --warmup 200 | record
+  fi
+  s2_db="$SVC_DIR/data/spindle.mv.db"
+  stop_service
+  if has 2; then echo "DRAIN_DB_BYTES_CLOSED=$(stat -c %s "$s2_db")" | record; fi
+fi
+
+# --- scenario 3 (+ 4a) -------------------------------------------------------------------------
+if has 3 || has 4; then
+  start_service s3 "-Xmx512m" --spindle.pool.concurrency=10000
+  log "scenario 3: 10,000 sleep-100ms jobs, concurrency 10000, -Xmx512m"
+  client burst --jobs 10000 --batch 1000 --submitters 1 --sleep-ms 100 --warmup 2000 | record
+  s3_dir=$SVC_DIR
+  stop_service
+  client gclog --file "$s3_dir/gc.log" --prefix S3_GC | record
+  if grep -q OutOfMemoryError "$s3_dir/service.log"; then echo "S3_OOM_IN_LOG=true" | record; else echo "S3_OOM_IN_LOG=false" | record; fi
+fi
+
+ELAPSED=$((SECONDS - T_START))
+
+# --- report ------------------------------------------------------------------------------------
+# ge A B: "met" when A >= B; le A B: "met" when A <= B
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" ) print "n/a"; else if (a + 0 >= b + 0) print "**met**"; else printf "**missed** (%.0f%% of target)\n", 100 * a / b }'; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" ) print "n/a"; else if (a + 0 <= b + 0) print "**met**"; else printf "**missed** (%.2fx the target)\n", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print ""; else printf "%.1f", 100 * a / b }'; }
+mb() { awk -v a="$1" 'BEGIN { printf "%.1f", a / 1048576 }'; }
+
+CPU=$(lscpu 2>/dev/null | awk -F: '/Model name/ {gsub(/^ +/, "", $2); print $2; exit}')
+MEM=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')
+JVER=$("$JAVA" -version 2>&1 | sed -n 2p)
+
+REPORT=$(
+  echo "### Spindle benchmark results — $(date -u +%Y-%m-%d)"
+  echo
+  echo "- started: $START (\`date -u\`), took ${ELAPSED} s"
+  echo "- machine: $(nproc) cores ($CPU), $MEM memory, $(uname -sr)"
+  echo "- JDK: $JVER"
+  echo "- jar: commit $GIT_REV, sha256 $JAR_SHA; embedded H2 file store, fresh per service"
+  echo "- client and service share the 2 cores (wrk / the Java client run on the same machine)"
+  if has 1; then
+    r=$(ratio "$(v S1_POST_RPS)" "$(v S1_GET_RPS)")
+    echo
+    echo "#### 1. REST single submit vs. constant endpoint (wrk -t2 -c32 -d${DURATION}s, max-queued 10,000,000, concurrency 64)"
+    echo
+    echo "| endpoint | requests/s | p50 | p99 | non-2xx | socket errors |"
+    echo "|---|---:|---:|---:|---:|---|"
+    echo "| GET /api/v1/job-types (constant) | $(v S1_GET_RPS) | $(v S1_GET_P50_MS) ms | $(v S1_GET_P99_MS) ms | $(v S1_GET_NON2XX) | $(v S1_GET_SOCKET_ERRORS) |"
+    echo "| POST /api/v1/jobs (durable noop) | $(v S1_POST_RPS) | $(v S1_POST_P50_MS) ms | $(v S1_POST_P99_MS) ms | $(v S1_POST_NON2XX) | $(v S1_POST_SOCKET_ERRORS) |"
+    echo
+    echo "| figure | value | target | result |"
+    echo "|---|---:|---:|---|"
+    echo "| submit rps / constant rps | ${r} % | ≥ 60 % | $(ge "$r" 60) |"
+    echo
+    echo "The $(v S1_POST_REQUESTS) submitted jobs ran concurrently (noop); the backlog left at the end of the run was empty $(v S1_BACKLOG_DRAIN_MS) ms later."
+  fi
+  if has 2; then
+    echo
+    echo "#### 2. Drain of $(v DRAIN_JOBS) noop jobs (defaults: concurrency 64, claim-batch 100)"
+    echo
+    echo "Submitted in batches of $(v DRAIN_BATCH) by $(v DRAIN_SUBMITTERS) concurrent clients, all with the same \`runAt\` in the future (after a 10,000-job warm-up); timed from that \`runAt\` until no job is QUEUED or RUNNING, then every job read back."
+    echo
+    echo "| figure | value | target | result |"
+    echo "|---|---:|---:|---|"
+    echo "| drain rate (runAt → all SUCCEEDED seen by polling) | $(v DRAIN_OBSERVED_RATE) jobs/s ($(v DRAIN_OBSERVED_S) s) | ≥ 10,000 jobs/s | $(ge "$(v DRAIN_OBSERVED_RATE)" 10000) |"
+    echo "| drain rate (runAt → last finishedAt) | $(v DRAIN_SERVER_RATE) jobs/s ($(v DRAIN_SERVER_S) s) | | |"
+    echo "| jobs SUCCEEDED | $(v DRAIN_SUCCEEDED) / $(v DRAIN_JOBS) | all | $( [[ "$(v DRAIN_SUCCEEDED)" == "$(v DRAIN_JOBS)" ]] && echo '**met**' || echo '**missed**') |"
+    echo "| submit rate (batches of $(v DRAIN_BATCH)) | $(v DRAIN_SUBMIT_RATE) jobs/s ($(v DRAIN_SUBMIT_S) s) | | |"
+    echo "| first start after runAt | $(v DRAIN_FIRST_START_MS) ms | | |"
+    echo "| H2 file after the drain (open / after shutdown) | $(mb "$(v DRAIN_DB_BYTES)") MB / $(mb "$(v DRAIN_DB_BYTES_CLOSED)") MB | | |"
+    if [[ "$(v DRAIN_SUBMIT_OVERLAP)" == true ]]; then
+      echo
+      echo "WARNING: the submission was still running at runAt, so the drain overlapped it."
+    fi
+  fi
+  if has 3; then
+    echo
+    echo "#### 3. $(v BURST_JOBS) sleep-$(v BURST_SLEEP_MS)ms jobs, concurrency 10000, -Xmx512m"
+    echo
+    echo "Submitted in batches of 1000 (after a 2,000-job warm-up); they start running while later batches are submitted."
+    echo
+    echo "| figure | value | target | result |"
+    echo "|---|---:|---:|---|"
+    echo "| last submit → all finished (polling) | $(v BURST_AFTER_LAST_SUBMIT_S) s | ≤ 1.5 s | $(le "$(v BURST_AFTER_LAST_SUBMIT_S)" 1.5) |"
+    echo "| last submit → last finishedAt | $(v BURST_AFTER_LAST_SUBMIT_SERVER_S) s | | |"
+    echo "| first submit → all finished | $(v BURST_FIRST_SUBMIT_TO_DONE_S) s (submit took $(v BURST_SUBMIT_S) s, $(v BURST_SUBMIT_RATE) jobs/s) | | |"
+    echo "| jobs SUCCEEDED | $(v BURST_SUCCEEDED) / $(v BURST_JOBS) | all | $( [[ "$(v BURST_SUCCEEDED)" == "$(v BURST_JOBS)" ]] && echo '**met**' || echo '**missed**') |"
+    echo "| peak heap used (actuator, sampled every 50 ms, $(v BURST_HEAP_SAMPLES) samples) | $(v BURST_HEAP_PEAK_MB) MB | < 512 MB | $(awk -v a="$(v BURST_HEAP_PEAK_MB)" 'BEGIN { print (a + 0 < 512 ? "**met**" : "**missed**") }') |"
+    echo "| heap before / after GC, max over the run (GC log) | $(v S3_GC_MAX_BEFORE_MB) MB / $(v S3_GC_MAX_AFTER_MB) MB | | |"
+    echo "| GC pauses (count, total, max) | $(v S3_GC_PAUSES), $(v S3_GC_PAUSE_TOTAL_MS) ms, $(v S3_GC_PAUSE_MAX_MS) ms; full GC: $(v S3_GC_FULL_GC); OutOfMemoryError: $(v S3_OOM_IN_LOG) | | |"
+    echo "| handler run time (finishedAt − startedAt) p50 / max | $(v BURST_RUN_P50_MS) ms / $(v BURST_RUN_MAX_MS) ms | | |"
+  fi
+  if has 4; then
+    echo
+    echo "#### 4. Enqueue → start latency (startedAt − runAt per job)"
+    echo
+    echo "| run | jobs | p50 | p99 | max |"
+    echo "|---|---:|---:|---:|---:|"
+    echo "| light: noop, one request at a time at $(v LAT_LIGHT_RATE)/s (defaults) | $(v LAT_LIGHT_N) | $(v LAT_LIGHT_P50_MS) ms | $(v LAT_LIGHT_P99_MS) ms | $(v LAT_LIGHT_MAX_MS) ms |"
+    echo "| the sleep jobs of scenario 3 (batches of 1000, concurrency 10000) | $(v LAT_BURST_N) | $(v LAT_BURST_P50_MS) ms | $(v LAT_BURST_P99_MS) ms | $(v LAT_BURST_MAX_MS) ms |"
+    echo
+    echo "No target was set for this scenario. Light run: runAt → finishedAt p50 $(v LAT_LIGHT_DONE_P50_MS) ms / p99 $(v LAT_LIGHT_DONE_P99_MS) ms; submit request p50 $(v LAT_LIGHT_SUBMIT_P50_MS) ms / p99 $(v LAT_LIGHT_SUBMIT_P99_MS) ms; $(v LAT_LIGHT_SUCCEEDED) of $(v LAT_LIGHT_N) SUCCEEDED."
+  fi
+)
+
+OUT=${BENCH_OUT:-$HERE/results/$(date -u +%Y%m%dT%H%M%SZ).md}
+mkdir -p "$(dirname "$OUT")"
+{ echo "$REPORT"; echo; echo '<details><summary>raw figures</summary>'; echo; echo '```'; cat "$RES"; echo '```'; echo '</details>'; } > "$OUT"
+echo "$REPORT"
+log "results written to $OUT"
