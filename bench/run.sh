@@ -125,7 +125,9 @@ start_service() {
       "$@" ${BENCH_SERVICE_ARGS:-} > "$SVC_DIR/service.log" 2>&1) &
   SVC_PID=$!
   local t0=$SECONDS
-  until curl -sf "$MGMT/actuator/health" 2>/dev/null | grep -q '"status":"UP"'; do
+  # ready when both ports answer and both listeners belong to this process (not a stray one)
+  until ours "$PORT" && ours "$MPORT" && curl -sf "$MGMT/actuator/health" 2>/dev/null | grep -q '"status":"UP"' \
+      && curl -sf -o /dev/null "$BASE/api/v1/job-types"; do
     if ! kill -0 "$SVC_PID" 2>/dev/null; then
       echo "bench: service '$name' died at start; last lines of its log:" >&2
       tail -n 40 "$SVC_DIR/service.log" >&2
@@ -138,8 +140,11 @@ start_service() {
     fi
     sleep 0.2
   done
-  log "service '$name' up (pid $SVC_PID) after $((SECONDS - t0)) s: $(curl -s "$MGMT/actuator/health" | cut -c1-200)"; ss -ltnp >&2
+  log "service '$name' up (pid $SVC_PID) after $((SECONDS - t0)) s"
 }
+
+# ours PORT: the listener on PORT belongs to the service just started
+ours() { ss -Hltnp "sport = :$1" 2>/dev/null | grep -q "pid=$SVC_PID,"; }
 
 stop_service() {
   [[ -n "$SVC_PID" ]] || return 0
@@ -182,6 +187,10 @@ wrk_run() {
 }
 
 START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+if awk -v l="${LOAD_START%% *}" 'BEGIN { exit !(l > 0.5) }'; then
+  log "WARNING: load average is $LOAD_START before the run: something else is using the CPU, figures will be low"
+fi
 T_START=$SECONDS
 
 # --- scenario 1 --------------------------------------------------------------------------------
@@ -229,6 +238,7 @@ if has 3 || has 4; then
 fi
 
 ELAPSED=$((SECONDS - T_START))
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report ------------------------------------------------------------------------------------
 # ge A B: "met" when A >= B; le A B: "met" when A <= B
@@ -248,7 +258,7 @@ REPORT=$(
   echo "- machine: $(nproc) cores ($CPU), $MEM memory, $(uname -sr)"
   echo "- JDK: $JVER"
   echo "- jar: commit $GIT_REV, sha256 $JAR_SHA; embedded H2 file store, fresh per service"
-  echo "- client and service share the 2 cores (wrk / the Java client run on the same machine)"
+  echo "- client and service share the cores (wrk / the Java client run on the same machine); load average before the run: $LOAD_START (a quiet machine shows < 0.5)"
   if has 1; then
     r=$(ratio "$(v S1_POST_RPS)" "$(v S1_GET_RPS)")
     echo
