@@ -42,6 +42,27 @@ public class TestHandlers {
         return new RecordingHandler();
     }
 
+    @Bean
+    JobHandler bigResultHandler() {
+        return new JobHandler() {
+
+            @Override
+            public String type() {
+                return "big";
+            }
+
+            @Override
+            public String description() {
+                return "Returns a result larger than the store takes.";
+            }
+
+            @Override
+            public JsonNode handle(JobContext context) {
+                return JsonNodeFactory.instance.objectNode().put("blob", "x".repeat(1_100_000));
+            }
+        };
+    }
+
     /** {@code counting}: counts how often each job id runs. */
     public static class CountingHandler implements JobHandler {
 

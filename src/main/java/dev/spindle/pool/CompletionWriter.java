@@ -8,15 +8,19 @@ import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 
+import dev.spindle.job.JobError;
 import dev.spindle.store.Completion;
 import dev.spindle.store.JobStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.dao.DataIntegrityViolationException;
+
 /**
  * Writes completions and progress to the store in batches from one thread: whatever has piled up
  * while the previous batch was written goes in the next transaction, so under load many jobs share
- * a commit and when idle a completion is written at once. A failed write is retried, never dropped.
+ * a commit and when idle a completion is written at once. A failed write is retried, never dropped;
+ * a completion the store refuses outright (its result too large) becomes a {@code result_rejected} failure.
  * Only this thread touches the store for them, and it is never interrupted (an interrupt inside a
  * JDBC call can close an embedded database's file).
  */
@@ -102,28 +106,69 @@ final class CompletionWriter {
     }
 
     private void write(List<Completion> completions, Map<String, Double> progress) {
+        List<Completion> written = completions;
         while (true) {
             try {
                 progress.forEach(store::progress);
-                store.complete(completions);
+                store.complete(written);
+                break;
+            }
+            catch (DataIntegrityViolationException ex) {
+                // one completion the store refuses (a result too large, say) must not hold up the rest
+                written = isolate(written);
                 break;
             }
             catch (RuntimeException ex) {
-                log.warn("Could not store {} job completions, retrying in {}: {}", completions.size(), RETRY_DELAY,
+                log.warn("Could not store {} job completions, retrying in {}: {}", written.size(), RETRY_DELAY,
                         ex.toString());
-                try {
-                    Thread.sleep(RETRY_DELAY);
-                }
-                catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                pause();
             }
         }
         try {
-            afterWrite.accept(completions);
+            afterWrite.accept(written);
         }
         catch (RuntimeException ex) {
-            log.error("Failed to hand on {} stored completions", completions.size(), ex);
+            log.error("Failed to hand on {} stored completions", written.size(), ex);
+        }
+    }
+
+    /** Writes completions one by one; one the store refuses becomes a failure that says why. */
+    private List<Completion> isolate(List<Completion> completions) {
+        List<Completion> written = new ArrayList<>(completions.size());
+        for (Completion completion : completions) {
+            Completion outcome = completion;
+            while (true) {
+                try {
+                    store.complete(List.of(outcome));
+                    break;
+                }
+                catch (DataIntegrityViolationException ex) {
+                    if (outcome != completion) {
+                        throw ex;
+                    }
+                    log.warn("The store refused the outcome of job {}; failing it instead: {}", completion.id(),
+                            ex.getMostSpecificCause().toString());
+                    outcome = Completion.failed(completion.id(), new JobError("result_rejected",
+                            "The store refused this attempt's result: " + ex.getMostSpecificCause().getMessage()),
+                            completion.at());
+                }
+                catch (RuntimeException ex) {
+                    log.warn("Could not store the completion of job {}, retrying in {}: {}", completion.id(),
+                            RETRY_DELAY, ex.toString());
+                    pause();
+                }
+            }
+            written.add(outcome);
+        }
+        return written;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(RETRY_DELAY);
+        }
+        catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

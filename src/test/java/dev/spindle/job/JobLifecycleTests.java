@@ -111,4 +111,16 @@ class JobLifecycleTests {
 
         assertThat(Instant.parse(job.path("startedAt").asString())).isAfterOrEqualTo(runAt.truncatedTo(java.time.temporal.ChronoUnit.MICROS));
     }
+
+    @Test
+    void resultTheStoreRefusesFailsThatJobOnly() {
+        String big = api.submit("{\"type\": \"big\"}");
+        String small = api.submit("{\"type\": \"noop\"}");
+
+        JsonNode refused = api.awaitTerminal(big);
+
+        assertThat(refused.path("state").asString()).isEqualTo("FAILED");
+        assertThat(refused.path("error").path("code").asString()).isEqualTo("result_rejected");
+        assertThat(api.awaitTerminal(small).path("state").asString()).isEqualTo("SUCCEEDED");
+    }
 }
