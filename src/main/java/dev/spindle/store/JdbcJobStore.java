@@ -223,11 +223,14 @@ class JdbcJobStore implements JobStore {
 
     @Override
     public int deleteFinishedBefore(Instant cutoff, int limit) {
-        return jdbc.sql("""
-                DELETE FROM jobs WHERE id IN (
-                    SELECT id FROM jobs WHERE finished_at < ? ORDER BY finished_at LIMIT ?)""")
-            .params(timestamp(cutoff), limit)
-            .update();
+        // ids first, then delete by primary key: H2 runs DELETE … WHERE id IN (subquery) row by row
+        return tx.execute(status -> {
+            List<String> ids = jdbc.sql("SELECT id FROM jobs WHERE finished_at < ? ORDER BY finished_at LIMIT ?")
+                .params(timestamp(cutoff), limit)
+                .query(String.class)
+                .list();
+            return ids.isEmpty() ? 0 : jdbc.sql("DELETE FROM jobs WHERE id IN (:ids)").param("ids", ids).update();
+        });
     }
 
     private Job mapJob(ResultSet rs, int rowNum) throws SQLException {

@@ -4,22 +4,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
 import dev.spindle.job.Job;
 import dev.spindle.job.JobError;
 import dev.spindle.job.JobState;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DataSourceTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -30,24 +24,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 abstract class JobStoreContractTests {
 
-    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final JsonMapper JSON = TestStores.JSON;
 
     final Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
 
     JobStore store;
-
-    JdbcTemplate jdbc;
 
     /** A database with nothing in it (the schema may be absent; it is migrated here). */
     abstract DataSource dataSource();
 
     @BeforeEach
     void createStore() {
-        DataSource dataSource = dataSource();
-        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
-        Flyway.configure().dataSource(dataSource).load().migrate();
-        jdbc = new JdbcTemplate(dataSource);
-        store = new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), JSON);
+        store = TestStores.emptyStore(dataSource());
     }
 
     @Test
@@ -242,65 +230,7 @@ abstract class JobStoreContractTests {
         assertThat(store.deleteFinishedBefore(now, 2)).isEqualTo(1);
     }
 
-    JobBuilder aJob() {
-        return new JobBuilder();
-    }
-
-    /** Test data: a queued noop job due now, changed field by field. */
-    final class JobBuilder {
-
-        private String type = "noop";
-
-        private String payload = "{}";
-
-        private int priority = 5;
-
-        private int maxAttempts = 3;
-
-        private String idempotencyKey;
-
-        private final String id = nextId();
-
-        JobBuilder type(String type) {
-            this.type = type;
-            return this;
-        }
-
-        JobBuilder payload(String json) {
-            this.payload = json;
-            return this;
-        }
-
-        JobBuilder priority(int priority) {
-            this.priority = priority;
-            return this;
-        }
-
-        JobBuilder maxAttempts(int maxAttempts) {
-            this.maxAttempts = maxAttempts;
-            return this;
-        }
-
-        JobBuilder idempotencyKey(String key) {
-            this.idempotencyKey = key;
-            return this;
-        }
-
-        NewJob build() {
-            return new NewJob(id, type, JSON.readTree(payload), priority, maxAttempts, Duration.ofSeconds(30), now,
-                    idempotencyKey, now);
-        }
-    }
-
-    private static final AtomicLong SEQUENCE = new AtomicLong(System.currentTimeMillis() << 12);
-
-    /** UUID-shaped ids that sort in creation order, as UUIDv7 ids do. */
-    static String nextId() {
-        String hex = "%016x".formatted(SEQUENCE.incrementAndGet());
-        return hex.substring(0, 8) + "-" + hex.substring(8, 12) + "-7" + hex.substring(12, 15) + "-8" + hex.substring(15) + "00-000000000000";
-    }
-
-    static String uniqueName() {
-        return "spindle_" + UUID.randomUUID().toString().replace("-", "");
+    NewJobBuilder aJob() {
+        return new NewJobBuilder(now);
     }
 }
