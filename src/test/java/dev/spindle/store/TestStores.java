@@ -23,12 +23,12 @@ final class TestStores {
     private TestStores() {
     }
 
-    /** Cleans the database, migrates it, and returns a store on it. */
+    /** Migrates the database if it is not yet, empties it, and returns a store on it. */
     static JobStore emptyStore(DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).cleanDisabled(false).load().clean();
         Flyway.configure().dataSource(dataSource).load().migrate();
-        return new JdbcJobStore(new JdbcTemplate(dataSource),
-                new TransactionTemplate(new DataSourceTransactionManager(dataSource)), JSON);
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        jdbc.update("DELETE FROM jobs");
+        return new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), JSON);
     }
 
     /** A private in-memory H2 database. */
