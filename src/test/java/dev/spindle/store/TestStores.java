@@ -25,10 +25,25 @@ final class TestStores {
 
     /** Migrates the database if it is not yet, empties it, and returns a store on it. */
     static JobStore emptyStore(DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).load().migrate();
+        Flyway.configure()
+            .dataSource(dataSource)
+            .locations("classpath:db/migration/common", "classpath:db/migration/" + vendor(dataSource))
+            .load()
+            .migrate();
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
         jdbc.update("DELETE FROM jobs");
         return new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), JSON);
+    }
+
+    /** The migration folder of the database, as Spring Boot's {@code {vendor}} names it. */
+    static String vendor(DataSource dataSource) {
+        try (var connection = dataSource.getConnection()) {
+            String product = connection.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+            return product.contains("postgres") ? "postgresql" : "h2";
+        }
+        catch (java.sql.SQLException ex) {
+            throw new IllegalStateException(ex);
+        }
     }
 
     /** A private in-memory H2 database. */
