@@ -16,8 +16,10 @@
 #
 # Environment (all optional):
 #   BENCH_JAVA_HOME   JDK 25+ (default /usr/lib/jvm/temurin-25-jdk-amd64, else $JAVA_HOME)
+#   BENCH_REV         build this commit (e.g. HEAD) from a clean `git archive` export and benchmark it,
+#                     untouched by uncommitted edits in the work tree
 #   SPINDLE_JAR       benchmark this jar instead of target/spindle-*.jar
-#   BENCH_REBUILD=1   build the jar even if target/ has one
+#   BENCH_REBUILD=1   build target/'s jar even if there is one
 #   BENCH_PORT        REST port (default 18080); the management port is BENCH_PORT+1
 #   BENCH_DURATION    wrk measuring time in seconds (default 15)
 #   BENCH_SCENARIOS   which to run, e.g. "1 2" (default "1 2 3 4"; 4 runs with 2 and 3)
@@ -78,30 +80,10 @@ done
 
 # --- the jar -----------------------------------------------------------------------------------
 WORK=$(mktemp -d /tmp/spindle-bench.XXXXXX)
-JAR_SRC=${SPINDLE_JAR:-}
-if [[ -z "$JAR_SRC" ]]; then
-  JAR_SRC=$(ls "$ROOT"/target/spindle-*.jar 2>/dev/null | grep -v -- '-sources\|-javadoc\|\.original' | head -n1 || true)
-  if [[ -z "$JAR_SRC" || "${BENCH_REBUILD:-0}" == 1 ]]; then
-    log "building the jar (./mvnw package -DskipTests)"
-    (cd "$ROOT" && ./mvnw -q -B package -DskipTests) >&2
-    JAR_SRC=$(ls "$ROOT"/target/spindle-*.jar | grep -v -- '-sources\|-javadoc\|\.original' | head -n1)
-  fi
-fi
-# a private copy: a concurrent rebuild of target/ cannot change what is measured
-cp "$JAR_SRC" "$WORK/spindle.jar"
-JAR="$WORK/spindle.jar"
-JAR_SHA=$(sha256sum "$JAR" | cut -c1-12)
-GIT_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ -n $(git -C "$ROOT" status --porcelain -- src pom.xml 2>/dev/null) ]]; then GIT_REV="$GIT_REV (+ uncommitted changes)"; fi
-log "jar: $JAR_SRC (sha256 $JAR_SHA), work dir $WORK"
-
-RES="$WORK/results.env"
-: > "$RES"
 SVC_PID=""
 SVC_DIR=""
-
 cleanup() {
-  stop_service || true
+  if declare -F stop_service > /dev/null; then stop_service || true; fi
   if [[ "${BENCH_KEEP:-0}" == 1 || -n "${BENCH_JFR:-}" ]]; then
     log "kept $WORK"
   else
@@ -110,6 +92,37 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+JAR_SRC=${SPINDLE_JAR:-}
+find_jar() { ls "$1"/target/spindle-*.jar 2>/dev/null | grep -v -- '-sources\|-javadoc\|\.original' | head -n1 || true; }
+if [[ -n "${BENCH_REV:-}" ]]; then
+  # a clean build of one commit, independent of the work tree (which may be being edited)
+  REV=$(git -C "$ROOT" rev-parse --verify "${BENCH_REV}^{commit}")
+  log "building commit ${REV:0:12} from a clean export (git archive) in $WORK/src"
+  mkdir -p "$WORK/src"
+  git -C "$ROOT" archive "$REV" | tar -x -C "$WORK/src"
+  (cd "$WORK/src" && ./mvnw -q -B package -DskipTests) >&2
+  JAR_SRC=$(find_jar "$WORK/src")
+  GIT_REV="${REV:0:7} (clean build of BENCH_REV=$BENCH_REV)"
+elif [[ -n "$JAR_SRC" ]]; then
+  GIT_REV="not known (SPINDLE_JAR=$JAR_SRC)"
+else
+  JAR_SRC=$(find_jar "$ROOT")
+  if [[ -z "$JAR_SRC" || "${BENCH_REBUILD:-0}" == 1 ]]; then
+    log "building the jar (./mvnw package -DskipTests)"
+    (cd "$ROOT" && ./mvnw -q -B package -DskipTests) >&2
+    JAR_SRC=$(find_jar "$ROOT")
+  fi
+  GIT_REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), work tree target/"
+  if [[ -n $(git -C "$ROOT" status --porcelain -- src pom.xml 2>/dev/null) ]]; then GIT_REV="$GIT_REV (src has uncommitted changes)"; fi
+fi
+# a private copy: a concurrent rebuild of target/ cannot change what is measured
+cp "$JAR_SRC" "$WORK/spindle.jar"
+JAR="$WORK/spindle.jar"
+JAR_SHA=$(sha256sum "$JAR" | cut -c1-12)
+log "jar: $JAR_SRC (sha256 $JAR_SHA), work dir $WORK"
+
+RES="$WORK/results.env"
+: > "$RES"
 
 # start_service NAME "JVM OPTIONS" [spring args...]
 start_service() {
@@ -198,6 +211,7 @@ cpu_idle() {
 }
 IDLE_START=$(cpu_idle)
 STAT_START=($(head -1 /proc/stat))
+times > "$WORK/times.start"  # (in this shell: in a pipeline `times` would run in a fresh subshell)
 if (( IDLE_START < 90 )); then
   log "WARNING: the CPU is only ${IDLE_START}% idle before the run: something else is using it, figures will be low"
 fi
@@ -254,7 +268,9 @@ ELAPSED=$((SECONDS - T_START))
 STAT_END=($(head -1 /proc/stat))
 busy_ticks() { local -n st=$1; echo $(( st[1] + st[2] + st[3] + st[6] + st[7] + st[8] )); }
 MACHINE_BUSY_S=$(awk -v a="$(busy_ticks STAT_START)" -v b="$(busy_ticks STAT_END)" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) / hz }')
-OURS_S=$(times | tail -n1 | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); n += p[1] * 60 + p[2] } printf "%.1f", n }')
+times > "$WORK/times.end"
+child_cpu() { tail -n1 "$1" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); n += p[1] * 60 + p[2] } printf "%.2f", n }'; }
+OURS_S=$(awk -v a="$(child_cpu "$WORK/times.start")" -v b="$(child_cpu "$WORK/times.end")" 'BEGIN { printf "%.1f", b - a }')
 OTHER_S=$(awk -v m="$MACHINE_BUSY_S" -v o="$OURS_S" 'BEGIN { x = m - o; printf "%.1f", (x < 0 ? 0 : x) }')
 OTHER_PCT=$(awk -v x="$OTHER_S" -v t="$ELAPSED" -v n="$(nproc)" 'BEGIN { printf "%.1f", 100 * x / (t * n) }')
 echo "CPU_MACHINE_BUSY_S=$MACHINE_BUSY_S" >> "$RES"; echo "CPU_OURS_S=$OURS_S" >> "$RES"; echo "CPU_OTHER_S=$OTHER_S" >> "$RES"

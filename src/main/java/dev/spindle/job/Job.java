@@ -10,6 +10,7 @@ import tools.jackson.databind.JsonNode;
  * A job as stored: what was asked for, where it is in its life, and what came of it.
  *
  * @param attempt how many attempts have started (0 while it has never run)
+ * @param fencingToken grows with every claim of the job; see {@link JobContext#fencingToken()}
  */
 public record Job(
         String id,
@@ -25,6 +26,7 @@ public record Job(
         @Nullable JobError error,
         @Nullable Double progress,
         int attempt,
+        long fencingToken,
         Instant createdAt,
         @Nullable Instant startedAt,
         @Nullable Instant finishedAt,

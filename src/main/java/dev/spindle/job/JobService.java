@@ -158,8 +158,16 @@ public class JobService implements SmartLifecycle {
                 if (job.state().isTerminal()) {
                     throw new JobConflictException("Job '" + id + "' is already " + job.state());
                 }
-                throw new JobConflictException("Job '" + id + "' is " + job.state() + " on node '" + job.node()
-                        + "', which this node cannot reach");
+                if (job.state() == JobState.QUEUED) {
+                    // re-queued for a retry between our two reads: cancel it as a queued job
+                    yield cancel(id);
+                }
+                // running on another node (or about to start here): its node interrupts it on
+                // the notification, or at its next heartbeat
+                if (!store.requestCancel(id)) {
+                    yield cancel(id);
+                }
+                yield new Cancellation(job, false);
             }
         };
     }

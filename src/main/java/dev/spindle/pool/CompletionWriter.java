@@ -38,7 +38,7 @@ final class CompletionWriter {
     private record Done(Completion completion) implements Item {
     }
 
-    private record Progress(String id, double fraction) implements Item {
+    private record Progress(String id, long fencingToken, double fraction) implements Item {
     }
 
     private record Stop() implements Item {
@@ -66,8 +66,8 @@ final class CompletionWriter {
         queue.add(new Done(completion));
     }
 
-    void progress(String id, double fraction) {
-        queue.add(new Progress(id, fraction));
+    void progress(String id, long fencingToken, double fraction) {
+        queue.add(new Progress(id, fencingToken, fraction));
     }
 
     /** Writes everything submitted so far, then stops the thread. */
@@ -88,11 +88,11 @@ final class CompletionWriter {
             }
             queue.drainTo(items, MAX_BATCH - 1);
             List<Completion> completions = new ArrayList<>(items.size());
-            Map<String, Double> progress = new LinkedHashMap<>();
+            Map<String, Progress> progress = new LinkedHashMap<>();
             for (Item item : items) {
                 switch (item) {
                     case Done done -> completions.add(done.completion());
-                    case Progress p -> progress.put(p.id(), p.fraction());
+                    case Progress p -> progress.put(p.id(), p);
                     case Stop stop -> stopping = true;
                 }
             }
@@ -105,11 +105,11 @@ final class CompletionWriter {
         }
     }
 
-    private void write(List<Completion> completions, Map<String, Double> progress) {
+    private void write(List<Completion> completions, Map<String, Progress> progress) {
         List<Completion> written = completions;
         while (true) {
             try {
-                progress.forEach(store::progress);
+                progress.values().forEach(p -> store.progress(p.id(), p.fencingToken(), p.fraction()));
                 store.complete(written);
                 break;
             }
@@ -148,7 +148,7 @@ final class CompletionWriter {
                     }
                     log.warn("The store refused the outcome of job {}; failing it instead: {}", completion.id(),
                             ex.getMostSpecificCause().toString());
-                    outcome = Completion.failed(completion.id(), new JobError("result_rejected",
+                    outcome = Completion.failed(completion.id(), completion.fencingToken(), new JobError("result_rejected",
                             "The store refused this attempt's result: " + ex.getMostSpecificCause().getMessage()),
                             completion.at());
                 }

@@ -94,7 +94,7 @@ final class Execution implements JobContext {
 
     @Override
     public long fencingToken() {
-        return job().attempt();
+        return job().fencingToken();
     }
 
     @Override

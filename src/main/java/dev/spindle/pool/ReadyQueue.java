@@ -22,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * guards all of it, so "a job is ready and a slot is free" is a single condition to wait on, and
  * closing the queue wakes the dispatcher without interrupting it (it may be inside a JDBC call).
  *
+ * <p>With a shared store only the slots are used ({@link #acquireSlots}); the store orders the jobs.
+ *
  * <p>Removal is lazy: {@link #byId} is the truth, heap entries no longer in it are skipped.
  */
 final class ReadyQueue {
@@ -142,6 +144,28 @@ final class ReadyQueue {
                 }
             }
             return List.of();
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until a run slot is free and takes up to {@code max} of them, for a dispatcher that
+     * claims from a shared store instead of this queue. Returns 0 once closed.
+     */
+    int acquireSlots(int max) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            while (!closed && free == 0) {
+                changed.await();
+            }
+            if (closed) {
+                return 0;
+            }
+            int taken = Math.min(max, free);
+            free -= taken;
+            return taken;
         }
         finally {
             lock.unlock();

@@ -9,10 +9,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import dev.spindle.config.ClusterProperties;
 import dev.spindle.config.JobProperties;
 import dev.spindle.config.NodeProperties;
 import dev.spindle.config.PoolProperties;
@@ -25,7 +27,9 @@ import dev.spindle.job.JobWatchers;
 import dev.spindle.pool.Execution.Stop;
 import dev.spindle.store.Completion;
 import dev.spindle.store.JobStore;
+import dev.spindle.store.NodeHeartbeat;
 import dev.spindle.store.QueuedJob;
+import dev.spindle.store.StoreListener;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,23 +41,21 @@ import org.springframework.stereotype.Component;
 
 /**
  * Runs queued jobs, one virtual thread each, at most {@code spindle.pool.concurrency} at once, in
- * priority then runAt order. A dispatcher thread takes due jobs from the {@link ReadyQueue},
- * claims them in the store in one transaction per batch and starts them; a
- * {@link CompletionWriter} stores their outcomes in batches.
+ * priority then runAt order. A dispatcher thread claims due jobs in batches through a
+ * {@link Dispatcher} and starts them; a {@link CompletionWriter} stores their outcomes in batches;
+ * a heartbeat renews the leases of running jobs and reaps those of dead nodes.
  *
  * <p>Starts before the web server and stops after it: at shutdown no new job starts, running jobs
  * get {@code shutdown-grace} to finish, and the rest are interrupted and re-queued without using
  * up an attempt.
  */
 @Component
-public class WorkerPool implements SmartLifecycle {
+public class WorkerPool implements SmartLifecycle, StoreListener {
 
     /** Starts before, and stops after, the web server (whose phases are DEFAULT_PHASE - 1024 and - 2048). */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
-
-    private static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
 
     private static final Duration INTERRUPTED_JOBS_GRACE = Duration.ofSeconds(5);
 
@@ -67,6 +69,8 @@ public class WorkerPool implements SmartLifecycle {
 
     private final PoolProperties properties;
 
+    private final ClusterProperties cluster;
+
     private final Backoff backoff;
 
     private final Clock clock;
@@ -75,55 +79,70 @@ public class WorkerPool implements SmartLifecycle {
 
     private final ReadyQueue queue;
 
+    private final Dispatcher dispatcher;
+
     private final Map<String, Execution> executions = new ConcurrentHashMap<>();
 
     private final CompletionWriter writer;
 
     private final ScheduledThreadPoolExecutor timeouts;
 
+    private final ScheduledExecutorService housekeeping;
+
     private final ExecutorService workers = Executors
         .newThreadPerTaskExecutor(Thread.ofVirtual().name("spindle-job-", 0).factory());
 
-    private final Thread dispatcher;
+    private final Thread dispatchThread;
 
     private volatile boolean running;
 
+    private @Nullable Instant startedAt;
+
+    private @Nullable AutoCloseable subscription;
+
     WorkerPool(JobStore store, JobHandlers handlers, JobWatchers watchers, PoolProperties properties,
-            JobProperties jobProperties, NodeProperties nodeProperties, Clock clock) {
+            ClusterProperties cluster, JobProperties jobProperties, NodeProperties nodeProperties, Clock clock) {
         this.store = store;
         this.handlers = handlers;
         this.watchers = watchers;
         this.properties = properties;
+        this.cluster = cluster;
         this.backoff = Backoff.of(jobProperties);
         this.clock = clock;
         this.node = nodeProperties.resolvedNodeId();
         this.queue = new ReadyQueue(clock, properties.concurrency(), properties.maxQueued());
+        this.dispatcher = store.shared()
+                ? new SharedDispatcher(store, queue, clock, node, cluster.leaseTtl(), cluster.pollInterval(),
+                        properties.claimBatch(), properties.maxQueued())
+                : new LocalDispatcher(store, queue, clock, node, cluster.leaseTtl(), properties.claimBatch());
         this.writer = new CompletionWriter(store, this::afterWrite);
         this.timeouts = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("spindle-timeouts").daemon().factory());
         this.timeouts.setRemoveOnCancelPolicy(true);
-        this.dispatcher = Thread.ofPlatform().name("spindle-dispatcher").daemon().unstarted(this::dispatchLoop);
+        this.housekeeping = Executors
+            .newSingleThreadScheduledExecutor(Thread.ofPlatform().name("spindle-heartbeat").daemon().factory());
+        this.dispatchThread = Thread.ofPlatform().name("spindle-dispatcher").daemon().unstarted(this::dispatchLoop);
     }
 
     // --- admission and queueing, used by JobService -------------------------------------------
 
     /** Reserves backlog room for {@code n} jobs about to be stored; false when the backlog is full. */
     public boolean tryReserve(int n) {
-        return queue.tryReserve(n);
+        return dispatcher.tryReserve(n);
     }
 
     /** Returns reserved room that was not used (the insert failed or found existing jobs). */
     public void cancelReservation(int n) {
-        queue.cancelReservation(n);
+        dispatcher.cancelReservation(n);
     }
 
     /** Hands stored QUEUED jobs to the dispatcher, using up {@code reserved} reserved places. */
     public void enqueue(List<QueuedJob> jobs, int reserved) {
-        queue.add(jobs, reserved);
+        dispatcher.enqueued(jobs, reserved);
     }
 
     /** Forgets a queued job that was cancelled in the store. */
     public void dequeue(String id) {
-        queue.remove(id);
+        dispatcher.dequeued(id);
     }
 
     /** What a cancel of a job not QUEUED in the store found on this node. */
@@ -145,30 +164,43 @@ public class WorkerPool implements SmartLifecycle {
     }
 
     public PoolStats stats() {
-        return new PoolStats(node, properties.concurrency(), queue.running(), queue.size(), properties.maxQueued());
+        return new PoolStats(node, properties.concurrency(), queue.running(), dispatcher.queued(),
+                properties.maxQueued());
     }
 
     public String node() {
         return node;
     }
 
+    // --- events from other nodes --------------------------------------------------------------
+
+    @Override
+    public void jobsAvailable() {
+        dispatcher.wake();
+    }
+
+    @Override
+    public void cancelRequested(String id) {
+        cancelRunning(id);
+    }
+
     // --- lifecycle ----------------------------------------------------------------------------
 
     @Override
     public void start() {
-        Instant now = clock.instant();
-        int recovered = store.recoverRunning(now);
-        if (recovered > 0) {
-            log.warn("Recovered {} jobs left RUNNING by a previous process that stopped without finishing them; "
-                    + "they run again (at-least-once delivery) or fail if out of attempts", recovered);
+        startedAt = clock.instant();
+        if (dispatcher instanceof LocalDispatcher local) {
+            local.load();
         }
-        List<QueuedJob> queued = store.queued();
-        queue.add(queued, 0);
+        heartbeat();
+        subscription = store.subscribe(this);
         writer.start();
         running = true;
-        dispatcher.start();
-        log.info("Worker pool started on node '{}': concurrency {}, {} jobs queued", node, properties.concurrency(),
-                queued.size());
+        dispatchThread.start();
+        long interval = cluster.heartbeatInterval().toMillis();
+        housekeeping.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
+        log.info("Worker pool started on node '{}' ({} store): concurrency {}, {} jobs queued", node,
+                store.shared() ? "shared" : "single-node", properties.concurrency(), dispatcher.queued());
     }
 
     @Override
@@ -176,20 +208,29 @@ public class WorkerPool implements SmartLifecycle {
         running = false;
         queue.close();
         try {
-            dispatcher.join();
+            dispatchThread.join();
             if (!queue.awaitIdle(properties.shutdownGrace())) {
                 log.info("Interrupting {} jobs still running after the shutdown grace of {}; they are re-queued",
                         executions.size(), properties.shutdownGrace());
                 executions.values().forEach(execution -> execution.stop(Stop.SHUTDOWN));
                 if (!queue.awaitIdle(INTERRUPTED_JOBS_GRACE)) {
-                    log.warn("{} jobs ignored their interrupt; they stay RUNNING and are recovered at the next start",
+                    log.warn("{} jobs ignored their interrupt; they stay RUNNING until their lease runs out",
                             queue.running());
                 }
             }
             writer.stop();
+            housekeeping.shutdown();
+            housekeeping.awaitTermination(10, TimeUnit.SECONDS);
+            if (subscription != null) {
+                subscription.close();
+            }
+            store.leave(node);
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
+        }
+        catch (Exception ex) {
+            log.warn("Worker pool did not stop cleanly: {}", ex.toString());
         }
         timeouts.shutdownNow();
         workers.shutdown();
@@ -205,69 +246,54 @@ public class WorkerPool implements SmartLifecycle {
         return PHASE;
     }
 
+    // --- heartbeat ----------------------------------------------------------------------------
+
+    /** Renews this node's leases, cancels what other nodes asked to, reaps dead nodes' jobs. */
+    private void heartbeat() {
+        try {
+            Instant now = clock.instant();
+            List<String> cancels = store.heartbeat(new NodeHeartbeat(node, startedAt == null ? now : startedAt, now,
+                    now.plus(cluster.leaseTtl()), properties.concurrency()));
+            cancels.forEach(this::cancelRunning);
+            int reaped = store.reapExpired(now);
+            if (reaped > 0) {
+                log.warn("Reaped {} jobs whose node stopped renewing their leases; they run again "
+                        + "(at-least-once delivery) or fail if out of attempts", reaped);
+            }
+            dispatcher.refresh();
+        }
+        catch (RuntimeException ex) {
+            log.warn("Heartbeat failed, retrying in {}: {}", cluster.heartbeatInterval(), ex.toString());
+        }
+    }
+
     // --- dispatch -----------------------------------------------------------------------------
 
     private void dispatchLoop() {
         while (running) {
-            List<QueuedJob> batch;
+            List<Job> jobs;
             try {
-                batch = queue.take(properties.claimBatch());
+                jobs = dispatcher.next();
             }
             catch (InterruptedException ex) {
                 continue;
             }
-            if (!batch.isEmpty()) {
-                claimAndStart(batch);
-            }
+            jobs.forEach(this::start);
         }
     }
 
-    private void claimAndStart(List<QueuedJob> batch) {
-        List<String> ids = new ArrayList<>(batch.size());
-        for (QueuedJob job : batch) {
-            ids.add(job.id());
-            // registered before the claim, so that a cancel racing the claim finds the attempt
-            executions.put(job.id(), new Execution(job.id()));
-        }
-        List<Job> claimed;
-        try {
-            claimed = store.claim(ids, node, clock.instant());
-        }
-        catch (RuntimeException ex) {
-            log.warn("Could not claim {} jobs, retrying in {}: {}", batch.size(), STORE_RETRY_DELAY, ex.toString());
-            ids.forEach(executions::remove);
-            queue.add(batch, 0);
-            queue.release(batch.size());
-            pause(STORE_RETRY_DELAY);
-            return;
-        }
-        Map<String, Job> byId = new java.util.HashMap<>();
-        claimed.forEach(job -> byId.put(job.id(), job));
-        int unclaimed = 0;
-        for (String id : ids) {
-            Job job = byId.get(id);
-            Execution execution = job == null ? executions.remove(id) : executions.get(id);
-            if (job == null || execution == null) {
-                unclaimed++;
-                continue;
-            }
-            start(execution, job);
-        }
-        if (unclaimed > 0) {
-            queue.release(unclaimed);
-        }
-    }
-
-    private void start(Execution execution, Job job) {
+    private void start(Job job) {
+        Execution execution = new Execution(job.id());
         Instant deadline = clock.instant().plus(job.timeout());
         long[] lastProgress = { 0 };
         execution.claimed(job, deadline, fraction -> {
             long now = System.nanoTime();
             if (fraction >= 1.0 || now - lastProgress[0] >= PROGRESS_INTERVAL_NANOS) {
                 lastProgress[0] = now;
-                writer.progress(job.id(), fraction);
+                writer.progress(job.id(), job.fencingToken(), fraction);
             }
         });
+        executions.put(job.id(), execution);
         workers.execute(() -> run(execution, job));
     }
 
@@ -305,7 +331,7 @@ public class WorkerPool implements SmartLifecycle {
     private Completion outcome(Job job, @Nullable JsonNode result, @Nullable Throwable failure) {
         Instant now = clock.instant();
         if (failure == null) {
-            return Completion.succeeded(job.id(), result, now);
+            return Completion.succeeded(job.id(), job.fencingToken(), result, now);
         }
         if (failure instanceof JobFailure jobFailure) {
             return failedAttempt(job, new JobError(jobFailure.code(), String.valueOf(jobFailure.getMessage())),
@@ -318,11 +344,12 @@ public class WorkerPool implements SmartLifecycle {
     private Completion stopped(Job job, Stop reason) {
         Instant now = clock.instant();
         return switch (reason) {
-            case CANCELLED -> Completion.cancelled(job.id(), new JobError(JobError.CANCELLED, "Cancelled while running"), now);
+            case CANCELLED -> Completion.cancelled(job.id(), job.fencingToken(),
+                    new JobError(JobError.CANCELLED, "Cancelled while running"), now);
             case TIMED_OUT -> failedAttempt(job,
                     new JobError(JobError.TIMEOUT, "Attempt " + job.attempt() + " ran past its timeout of " + job.timeout()),
                     true, now);
-            case SHUTDOWN -> Completion.interrupted(job.id(),
+            case SHUTDOWN -> Completion.interrupted(job.id(), job.fencingToken(),
                     new JobError("shutdown", "Interrupted by a shutdown; runs again at the next start"), now);
             case COMPLETED -> throw new IllegalStateException("a completed attempt has its own outcome");
         };
@@ -330,9 +357,9 @@ public class WorkerPool implements SmartLifecycle {
 
     private Completion failedAttempt(Job job, JobError error, boolean retryable, Instant now) {
         if (retryable && job.attempt() < job.maxAttempts()) {
-            return Completion.retry(job.id(), error, now, now.plus(backoff.after(job.attempt())));
+            return Completion.retry(job.id(), job.fencingToken(), error, now, now.plus(backoff.after(job.attempt())));
         }
-        return Completion.failed(job.id(), error, now);
+        return Completion.failed(job.id(), job.fencingToken(), error, now);
     }
 
     /** Runs on the writer thread once completions are stored. */
@@ -349,17 +376,8 @@ public class WorkerPool implements SmartLifecycle {
             }
         }
         if (!requeued.isEmpty()) {
-            queue.add(requeued, 0);
+            dispatcher.requeued(requeued);
         }
         watchers.finished(finished);
-    }
-
-    private static void pause(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -12,10 +12,12 @@ import tools.jackson.databind.JsonNode;
  *
  * @param at when the attempt ended
  * @param runAt for a re-queue: when the next attempt may start
+ * @param fencingToken the token of the attempt's claim: a completion from an older claim does nothing
  * @param refundAttempt the attempt does not count (it was interrupted by a shutdown, not by the job)
  */
 public record Completion(
         String id,
+        long fencingToken,
         JobState state,
         @Nullable JsonNode result,
         @Nullable JobError error,
@@ -23,24 +25,24 @@ public record Completion(
         @Nullable Instant runAt,
         boolean refundAttempt) {
 
-    public static Completion succeeded(String id, @Nullable JsonNode result, Instant at) {
-        return new Completion(id, JobState.SUCCEEDED, result, null, at, null, false);
+    public static Completion succeeded(String id, long token, @Nullable JsonNode result, Instant at) {
+        return new Completion(id, token, JobState.SUCCEEDED, result, null, at, null, false);
     }
 
-    public static Completion failed(String id, JobError error, Instant at) {
-        return new Completion(id, JobState.FAILED, null, error, at, null, false);
+    public static Completion failed(String id, long token, JobError error, Instant at) {
+        return new Completion(id, token, JobState.FAILED, null, error, at, null, false);
     }
 
-    public static Completion cancelled(String id, JobError error, Instant at) {
-        return new Completion(id, JobState.CANCELLED, null, error, at, null, false);
+    public static Completion cancelled(String id, long token, JobError error, Instant at) {
+        return new Completion(id, token, JobState.CANCELLED, null, error, at, null, false);
     }
 
-    public static Completion retry(String id, JobError error, Instant at, Instant runAt) {
-        return new Completion(id, JobState.QUEUED, null, error, at, runAt, false);
+    public static Completion retry(String id, long token, JobError error, Instant at, Instant runAt) {
+        return new Completion(id, token, JobState.QUEUED, null, error, at, runAt, false);
     }
 
     /** Back to QUEUED to run at once on the next start, without using up an attempt. */
-    public static Completion interrupted(String id, JobError error, Instant at) {
-        return new Completion(id, JobState.QUEUED, null, error, at, at, true);
+    public static Completion interrupted(String id, long token, JobError error, Instant at) {
+        return new Completion(id, token, JobState.QUEUED, null, error, at, at, true);
     }
 }

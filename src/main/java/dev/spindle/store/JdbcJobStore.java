@@ -1,5 +1,6 @@
 package dev.spindle.store;
 
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -10,7 +11,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+
+import javax.sql.DataSource;
 
 import dev.spindle.job.Job;
 import dev.spindle.job.JobError;
@@ -35,16 +39,22 @@ class JdbcJobStore implements JobStore {
 
     private static final String COLUMNS = """
             id, type, payload, state, priority, max_attempts, attempt, timeout_ms, run_at, idempotency_key,
-            result, error_code, error_message, progress, node, created_at, started_at, finished_at""";
+            result, error_code, error_message, progress, node, fencing_token, created_at, started_at, finished_at""";
 
     private static final int[] INSERT_TYPES = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR,
             Types.SMALLINT, Types.INTEGER, Types.INTEGER, Types.BIGINT, Types.TIMESTAMP_WITH_TIMEZONE, Types.VARCHAR,
             Types.TIMESTAMP_WITH_TIMEZONE };
 
-    private static final int[] CLAIM_TYPES = { Types.TIMESTAMP_WITH_TIMEZONE, Types.VARCHAR, Types.VARCHAR };
+    private static final int[] CLAIM_TYPES = { Types.TIMESTAMP_WITH_TIMEZONE, Types.VARCHAR,
+            Types.TIMESTAMP_WITH_TIMEZONE, Types.VARCHAR };
+
+    private static final String CLAIM_SET = """
+            state = 'RUNNING', attempt = attempt + 1, fencing_token = fencing_token + 1, started_at = ?,
+            node = ?, lease_until = ?, finished_at = NULL, progress = NULL, cancel_requested = FALSE""";
 
     private static final int[] COMPLETE_TYPES = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR,
-            Types.DOUBLE, Types.TIMESTAMP_WITH_TIMEZONE, Types.INTEGER, Types.TIMESTAMP_WITH_TIMEZONE, Types.VARCHAR };
+            Types.DOUBLE, Types.TIMESTAMP_WITH_TIMEZONE, Types.INTEGER, Types.TIMESTAMP_WITH_TIMEZONE, Types.VARCHAR,
+            Types.BIGINT };
 
     private final JdbcTemplate jdbcTemplate;
 
@@ -59,11 +69,35 @@ class JdbcJobStore implements JobStore {
     /** Concurrent single submissions share a commit: one commit per job was the REST submit bottleneck. */
     private final GroupCommit<NewJob> inserts = new GroupCommit<>(this::insertNow, 1000);
 
+    private final boolean postgres;
+
     JdbcJobStore(JdbcTemplate jdbcTemplate, TransactionTemplate tx, JsonMapper json) {
         this.jdbcTemplate = jdbcTemplate;
         this.jdbc = JdbcClient.create(jdbcTemplate);
         this.tx = tx;
         this.json = json;
+        this.postgres = isPostgres(jdbcTemplate.getDataSource());
+    }
+
+    private static boolean isPostgres(@Nullable DataSource dataSource) {
+        if (dataSource == null) {
+            return false;
+        }
+        if (dataSource instanceof com.zaxxer.hikari.HikariDataSource hikari && hikari.getJdbcUrl() != null) {
+            // known without a connection, so that the service can start while the database is down
+            return hikari.getJdbcUrl().startsWith("jdbc:postgresql:");
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            return connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres");
+        }
+        catch (SQLException ex) {
+            throw new IllegalStateException("Cannot tell which database the store uses", ex);
+        }
+    }
+
+    @Override
+    public boolean shared() {
+        return postgres;
     }
 
     @Override
@@ -83,10 +117,20 @@ class JdbcJobStore implements JobStore {
                     job.priority(), job.maxAttempts(), 0, job.timeout().toMillis(), timestamp(job.runAt()),
                     job.idempotencyKey(), timestamp(job.createdAt()) });
         }
-        tx.executeWithoutResult(status -> jdbcTemplate.batchUpdate("""
-                INSERT INTO jobs (id, type, payload, state, priority, max_attempts, attempt, timeout_ms, run_at,
-                                  idempotency_key, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows, INSERT_TYPES));
+        tx.executeWithoutResult(status -> {
+            jdbcTemplate.batchUpdate("""
+                    INSERT INTO jobs (id, type, payload, state, priority, max_attempts, attempt, timeout_ms, run_at,
+                                      idempotency_key, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows, INSERT_TYPES);
+            notifyJobsAvailable();
+        });
+    }
+
+    /** Wakes the other nodes' dispatchers when the transaction commits (PostgreSQL only). */
+    private void notifyJobsAvailable() {
+        if (postgres) {
+            jdbcTemplate.execute("NOTIFY " + PostgresNotifications.JOBS_CHANNEL);
+        }
     }
 
     @Override
@@ -134,18 +178,17 @@ class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public List<Job> claim(Collection<String> ids, String node, Instant now) {
+    public List<Job> claim(Collection<String> ids, String node, Instant now, Instant leaseUntil) {
         if (ids.isEmpty()) {
             return List.of();
         }
         List<String> order = List.copyOf(ids);
         OffsetDateTime startedAt = timestamp(now);
-        List<Object[]> rows = order.stream().map(id -> new Object[] { startedAt, node, id }).toList();
+        OffsetDateTime lease = timestamp(leaseUntil);
+        List<Object[]> rows = order.stream().map(id -> new Object[] { startedAt, node, lease, id }).toList();
         return tx.execute(status -> {
-            int[] counts = jdbcTemplate.batchUpdate("""
-                    UPDATE jobs SET state = 'RUNNING', attempt = attempt + 1, started_at = ?, node = ?,
-                                    finished_at = NULL, progress = NULL
-                    WHERE id = ? AND state = 'QUEUED'""", rows, CLAIM_TYPES);
+            int[] counts = jdbcTemplate.batchUpdate("UPDATE jobs SET " + CLAIM_SET + " WHERE id = ? AND state = 'QUEUED'",
+                    rows, CLAIM_TYPES);
             List<String> claimed = new ArrayList<>(order.size());
             for (int i = 0; i < counts.length; i++) {
                 if (counts[i] > 0) {
@@ -163,6 +206,39 @@ class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public List<Job> claimNext(int max, String node, Instant now, Instant leaseUntil) {
+        if (!postgres) {
+            // H2 has no SKIP LOCKED; one process owns its file, so a plain row lock is enough
+            return tx.execute(status -> claim(jdbc.sql("""
+                    SELECT id FROM jobs WHERE state = 'QUEUED' AND run_at <= ?
+                    ORDER BY priority DESC, run_at, id LIMIT ? FOR UPDATE""")
+                .params(timestamp(now), max)
+                .query(String.class)
+                .list(), node, now, leaseUntil));
+        }
+        List<Job> claimed = jdbc.sql("UPDATE jobs SET " + CLAIM_SET + """
+                 WHERE id IN (SELECT id FROM jobs WHERE state = 'QUEUED' AND run_at <= ?
+                              ORDER BY priority DESC, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
+                RETURNING\s""" + COLUMNS)
+            .params(timestamp(now), node, timestamp(leaseUntil), timestamp(now), max)
+            .query(jobMapper)
+            .list();
+        return claimed.stream().sorted(DISPATCH_ORDER).toList();
+    }
+
+    @Override
+    public Optional<Instant> nextRunAt() {
+        return jdbc.sql("SELECT MIN(run_at) FROM jobs WHERE state = 'QUEUED'")
+            .query((rs, n) -> Optional.ofNullable(rs.getObject(1, OffsetDateTime.class)).map(OffsetDateTime::toInstant))
+            .single();
+    }
+
+    @Override
+    public long countQueued() {
+        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE state = 'QUEUED'").query(Long.class).single();
+    }
+
+    @Override
     public void complete(List<Completion> completions) {
         if (completions.isEmpty()) {
             return;
@@ -173,18 +249,112 @@ class JdbcJobStore implements JobStore {
             rows.add(new Object[] { c.state().name(), c.result() == null ? null : json.writeValueAsString(c.result()),
                     error == null ? null : error.code(), error == null ? null : truncate(error.message(), 4000),
                     c.state() == JobState.SUCCEEDED ? 1.0 : null, c.runAt() == null ? null : timestamp(c.runAt()),
-                    c.refundAttempt() ? 1 : 0, c.state().isTerminal() ? timestamp(c.at()) : null, c.id() });
+                    c.refundAttempt() ? 1 : 0, c.state().isTerminal() ? timestamp(c.at()) : null, c.id(),
+                    c.fencingToken() });
         }
-        tx.executeWithoutResult(status -> jdbcTemplate.batchUpdate("""
-                UPDATE jobs SET state = ?, result = ?, error_code = ?, error_message = ?,
-                                progress = COALESCE(?, progress), run_at = COALESCE(?, run_at),
-                                attempt = attempt - ?, finished_at = ?
-                WHERE id = ? AND state = 'RUNNING'""", rows, COMPLETE_TYPES));
+        boolean requeues = completions.stream().anyMatch(c -> c.state() == JobState.QUEUED);
+        tx.executeWithoutResult(status -> {
+            jdbcTemplate.batchUpdate("""
+                    UPDATE jobs SET state = ?, result = ?, error_code = ?, error_message = ?,
+                                    progress = COALESCE(?, progress), run_at = COALESCE(?, run_at),
+                                    attempt = attempt - ?, finished_at = ?, lease_until = NULL
+                    WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?""", rows, COMPLETE_TYPES);
+            if (requeues) {
+                notifyJobsAvailable();
+            }
+        });
     }
 
     @Override
-    public void progress(String id, double fraction) {
-        jdbc.sql("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'RUNNING'").params(fraction, id).update();
+    public void progress(String id, long fencingToken, double fraction) {
+        jdbc.sql("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?")
+            .params(fraction, id, fencingToken)
+            .update();
+    }
+
+    @Override
+    public List<String> heartbeat(NodeHeartbeat beat) {
+        return tx.execute(status -> {
+            jdbc.sql("UPDATE jobs SET lease_until = ? WHERE node = ? AND state = 'RUNNING'")
+                .params(timestamp(beat.leaseUntil()), beat.node())
+                .update();
+            int updated = jdbc.sql("UPDATE nodes SET heartbeat_at = ?, concurrency = ? WHERE id = ?")
+                .params(timestamp(beat.now()), beat.concurrency(), beat.node())
+                .update();
+            if (updated == 0) {
+                jdbc.sql("INSERT INTO nodes (id, started_at, heartbeat_at, concurrency) VALUES (?, ?, ?, ?)")
+                    .params(beat.node(), timestamp(beat.startedAt()), timestamp(beat.now()), beat.concurrency())
+                    .update();
+            }
+            return jdbc.sql("SELECT id FROM jobs WHERE node = ? AND state = 'RUNNING' AND cancel_requested")
+                .param(beat.node())
+                .query(String.class)
+                .list();
+        });
+    }
+
+    @Override
+    public void leave(String node) {
+        jdbc.sql("DELETE FROM nodes WHERE id = ?").param(node).update();
+    }
+
+    @Override
+    public List<NodeView> nodes() {
+        return jdbc.sql("""
+                SELECT n.id, n.started_at, n.heartbeat_at, n.concurrency,
+                       (SELECT COUNT(*) FROM jobs j WHERE j.node = n.id AND j.state = 'RUNNING') AS running
+                FROM nodes n ORDER BY n.id""")
+            .query((rs, n) -> new NodeView(rs.getString("id"), instant(rs, "started_at"), instant(rs, "heartbeat_at"),
+                    rs.getInt("concurrency"), rs.getLong("running")))
+            .list();
+    }
+
+    @Override
+    public int reapExpired(Instant now) {
+        int reaped = requeueOrFail("lease_until < ?", timestamp(now), now,
+                "The lease of this attempt ran out: its node stopped renewing it");
+        if (reaped > 0) {
+            tx.executeWithoutResult(status -> notifyJobsAvailable());
+        }
+        return reaped;
+    }
+
+    /** RUNNING jobs matching {@code condition} go back to QUEUED while attempts remain, else to FAILED. */
+    private int requeueOrFail(String condition, Object conditionParam, Instant now, String message) {
+        return tx.execute(status -> jdbc.sql("""
+                UPDATE jobs SET state = 'QUEUED', run_at = ?, error_code = ?, error_message = ?, lease_until = NULL
+                WHERE state = 'RUNNING' AND attempt < max_attempts AND\s""" + condition)
+            .params(timestamp(now), JobError.LEASE_EXPIRED, message, conditionParam)
+            .update()
+                + jdbc.sql("""
+                        UPDATE jobs SET state = 'FAILED', finished_at = ?, error_code = ?, error_message = ?,
+                                        lease_until = NULL
+                        WHERE state = 'RUNNING' AND\s""" + condition)
+                    .params(timestamp(now), JobError.LEASE_EXPIRED, message, conditionParam)
+                    .update());
+    }
+
+    @Override
+    public boolean requestCancel(String id) {
+        return Boolean.TRUE.equals(tx.execute(status -> {
+            boolean requested = jdbc.sql("UPDATE jobs SET cancel_requested = TRUE WHERE id = ? AND state = 'RUNNING'")
+                .param(id)
+                .update() > 0;
+            if (requested && postgres) {
+                jdbc.sql("SELECT pg_notify(?, ?)").params(PostgresNotifications.CANCEL_CHANNEL, id).query().rowSet();
+            }
+            return requested;
+        }));
+    }
+
+    @Override
+    public AutoCloseable subscribe(StoreListener listener) {
+        if (!postgres) {
+            return () -> { };
+        }
+        PostgresNotifications notifications = new PostgresNotifications(jdbcTemplate.getDataSource(), listener);
+        notifications.start();
+        return notifications::stop;
     }
 
     @Override
@@ -215,17 +385,7 @@ class JdbcJobStore implements JobStore {
 
     @Override
     public int recoverRunning(Instant now) {
-        String message = "The node running this attempt stopped without finishing it";
-        return tx.execute(status -> jdbc.sql("""
-                UPDATE jobs SET state = 'QUEUED', run_at = ?, error_code = ?, error_message = ?
-                WHERE state = 'RUNNING' AND attempt < max_attempts""")
-            .params(timestamp(now), JobError.LEASE_EXPIRED, message)
-            .update()
-                + jdbc.sql("""
-                        UPDATE jobs SET state = 'FAILED', finished_at = ?, error_code = ?, error_message = ?
-                        WHERE state = 'RUNNING'""")
-                    .params(timestamp(now), JobError.LEASE_EXPIRED, message)
-                    .update());
+        return requeueOrFail("1 = ?", 1, now, "The node running this attempt stopped without finishing it");
     }
 
     @Override
@@ -249,9 +409,14 @@ class JdbcJobStore implements JobStore {
                 Duration.ofMillis(rs.getLong("timeout_ms")), instant(rs, "run_at"), rs.getString("idempotency_key"),
                 parseNullable(rs.getString("result")),
                 errorCode == null ? null : new JobError(errorCode, rs.getString("error_message")), progressOrNull,
-                rs.getInt("attempt"), instant(rs, "created_at"), nullableInstant(rs, "started_at"),
+                rs.getInt("attempt"), rs.getLong("fencing_token"), instant(rs, "created_at"), nullableInstant(rs, "started_at"),
                 nullableInstant(rs, "finished_at"), rs.getString("node"));
     }
+
+    private static final java.util.Comparator<Job> DISPATCH_ORDER = java.util.Comparator.comparingInt(Job::priority)
+        .reversed()
+        .thenComparing(Job::runAt)
+        .thenComparing(Job::id);
 
     private JsonNode parse(String text) {
         return json.readTree(text);

@@ -23,7 +23,7 @@ public record NewJob(
     /** The job as it stands once inserted. */
     public Job toJob() {
         return new Job(id, type, payload, JobState.QUEUED, priority, maxAttempts, timeout, runAt, idempotencyKey,
-                null, null, null, 0, createdAt, null, null, null);
+                null, null, null, 0, 0, createdAt, null, null, null);
     }
 
     public QueuedJob toQueued() {

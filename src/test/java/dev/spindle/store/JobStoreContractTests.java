@@ -38,6 +38,11 @@ abstract class JobStoreContractTests {
         store = TestStores.emptyStore(dataSource());
     }
 
+    @org.junit.jupiter.api.AfterEach
+    void leaveNoNodes() {
+        store.nodes().forEach(node -> store.leave(node.id()));
+    }
+
     @Test
     void insertedJobReadsBackWhole() {
         NewJob job = aJob().priority(9).payload("{\"to\": \"a@b.c\", \"n\": [1, 2]}").idempotencyKey("k1").build();
@@ -68,7 +73,7 @@ abstract class JobStoreContractTests {
         store.insert(List.of(a, b));
         store.cancelQueued(b.id(), now);
 
-        List<Job> claimed = store.claim(List.of(a.id(), b.id(), "missing"), "n1", now);
+        List<Job> claimed = store.claim(List.of(a.id(), b.id(), "missing"), "n1", now, now.plusSeconds(30));
 
         assertThat(claimed).singleElement().satisfies(job -> {
             assertThat(job.id()).isEqualTo(a.id());
@@ -77,27 +82,27 @@ abstract class JobStoreContractTests {
             assertThat(job.node()).isEqualTo("n1");
             assertThat(job.startedAt()).isEqualTo(now);
         });
-        assertThat(store.claim(List.of(a.id()), "n2", now)).isEmpty();
+        assertThat(store.claim(List.of(a.id()), "n2", now, now.plusSeconds(30))).isEmpty();
     }
 
     @Test
     void completionEndsOnlyARunningAttempt() {
         NewJob job = aJob().build();
         store.insert(List.of(job));
-        store.complete(List.of(Completion.succeeded(job.id(), JSON.readTree("{\"early\": true}"), now)));
+        store.complete(List.of(Completion.succeeded(job.id(), 1L, JSON.readTree("{\"early\": true}"), now)));
         assertThat(store.find(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
 
-        store.claim(List.of(job.id()), "n1", now);
-        store.progress(job.id(), 0.25);
+        store.claim(List.of(job.id()), "n1", now, now.plusSeconds(30));
+        store.progress(job.id(), 1L, 0.25);
         assertThat(store.find(job.id()).orElseThrow().progress()).isEqualTo(0.25);
-        store.complete(List.of(Completion.succeeded(job.id(), JSON.readTree("{\"ok\": 1}"), now.plusSeconds(1))));
+        store.complete(List.of(Completion.succeeded(job.id(), 1L, JSON.readTree("{\"ok\": 1}"), now.plusSeconds(1))));
 
         Job done = store.find(job.id()).orElseThrow();
         assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.result()).isEqualTo(JSON.readTree("{\"ok\": 1}"));
         assertThat(done.progress()).isEqualTo(1.0);
         assertThat(done.finishedAt()).isEqualTo(now.plusSeconds(1));
-        store.complete(List.of(Completion.failed(job.id(), new JobError("late", "too late"), now)));
+        store.complete(List.of(Completion.failed(job.id(), 1L, new JobError("late", "too late"), now)));
         assertThat(store.find(job.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
     }
 
@@ -105,9 +110,9 @@ abstract class JobStoreContractTests {
     void retryCompletionRequeuesAtALaterRunAtKeepingTheAttemptCount() {
         NewJob job = aJob().build();
         store.insert(List.of(job));
-        store.claim(List.of(job.id()), "n1", now);
+        store.claim(List.of(job.id()), "n1", now, now.plusSeconds(30));
 
-        store.complete(List.of(Completion.retry(job.id(), new JobError("handler_error", "boom"), now, now.plusSeconds(5))));
+        store.complete(List.of(Completion.retry(job.id(), 1L, new JobError("handler_error", "boom"), now, now.plusSeconds(5))));
 
         Job requeued = store.find(job.id()).orElseThrow();
         assertThat(requeued.state()).isEqualTo(JobState.QUEUED);
@@ -122,9 +127,9 @@ abstract class JobStoreContractTests {
     void interruptedCompletionGivesTheAttemptBack() {
         NewJob job = aJob().build();
         store.insert(List.of(job));
-        store.claim(List.of(job.id()), "n1", now);
+        store.claim(List.of(job.id()), "n1", now, now.plusSeconds(30));
 
-        store.complete(List.of(Completion.interrupted(job.id(), new JobError("shutdown", "stop"), now)));
+        store.complete(List.of(Completion.interrupted(job.id(), 1L, new JobError("shutdown", "stop"), now)));
 
         Job requeued = store.find(job.id()).orElseThrow();
         assertThat(requeued.state()).isEqualTo(JobState.QUEUED);
@@ -136,7 +141,7 @@ abstract class JobStoreContractTests {
         NewJob queued = aJob().build();
         NewJob running = aJob().build();
         store.insert(List.of(queued, running));
-        store.claim(List.of(running.id()), "n1", now);
+        store.claim(List.of(running.id()), "n1", now, now.plusSeconds(30));
 
         assertThat(store.cancelQueued(queued.id(), now)).hasValueSatisfying(job -> {
             assertThat(job.state()).isEqualTo(JobState.CANCELLED);
@@ -152,9 +157,9 @@ abstract class JobStoreContractTests {
         NewJob failed = aJob().build();
         NewJob done = aJob().build();
         store.insert(List.of(failed, done));
-        store.claim(List.of(failed.id(), done.id()), "n1", now);
-        store.complete(List.of(Completion.failed(failed.id(), new JobError("x", "y"), now),
-                Completion.succeeded(done.id(), null, now)));
+        store.claim(List.of(failed.id(), done.id()), "n1", now, now.plusSeconds(30));
+        store.complete(List.of(Completion.failed(failed.id(), 1L, new JobError("x", "y"), now),
+                Completion.succeeded(done.id(), 1L, null, now)));
 
         assertThat(store.requeue(failed.id(), now.plusSeconds(1))).hasValueSatisfying(job -> {
             assertThat(job.state()).isEqualTo(JobState.QUEUED);
@@ -171,7 +176,7 @@ abstract class JobStoreContractTests {
         NewJob spent = aJob().maxAttempts(1).build();
         NewJob queued = aJob().build();
         store.insert(List.of(retryable, spent, queued));
-        store.claim(List.of(retryable.id(), spent.id()), "dead", now);
+        store.claim(List.of(retryable.id(), spent.id()), "dead", now, now.plusSeconds(30));
 
         assertThat(store.recoverRunning(now)).isEqualTo(2);
 
@@ -208,9 +213,9 @@ abstract class JobStoreContractTests {
         NewJob recent = aJob().build();
         NewJob queued = aJob().build();
         store.insert(List.of(old, recent, queued));
-        store.claim(List.of(old.id(), recent.id()), "n1", now);
-        store.complete(List.of(Completion.succeeded(old.id(), null, now.minus(Duration.ofDays(10))),
-                Completion.succeeded(recent.id(), null, now)));
+        store.claim(List.of(old.id(), recent.id()), "n1", now, now.plusSeconds(30));
+        store.complete(List.of(Completion.succeeded(old.id(), 1L, null, now.minus(Duration.ofDays(10))),
+                Completion.succeeded(recent.id(), 1L, null, now)));
 
         assertThat(store.deleteFinishedBefore(now.minus(Duration.ofDays(1)), 100)).isEqualTo(1);
 
@@ -223,11 +228,122 @@ abstract class JobStoreContractTests {
     void deleteFinishedBeforeHonoursItsLimit() {
         List<NewJob> jobs = List.of(aJob().build(), aJob().build(), aJob().build());
         store.insert(jobs);
-        store.claim(jobs.stream().map(NewJob::id).toList(), "n1", now);
-        store.complete(jobs.stream().map(job -> Completion.succeeded(job.id(), null, now.minusSeconds(60))).toList());
+        store.claim(jobs.stream().map(NewJob::id).toList(), "n1", now, now.plusSeconds(30));
+        store.complete(jobs.stream().map(job -> Completion.succeeded(job.id(), 1L, null, now.minusSeconds(60))).toList());
 
         assertThat(store.deleteFinishedBefore(now, 2)).isEqualTo(2);
         assertThat(store.deleteFinishedBefore(now, 2)).isEqualTo(1);
+    }
+
+    @Test
+    void claimNextTakesDueJobsInDispatchOrder() {
+        NewJob low = aJob().priority(1).build();
+        NewJob high = aJob().priority(8).build();
+        NewJob middle = aJob().priority(5).build();
+        NewJob later = new NewJob(TestStores.nextId(), "noop", JSON.readTree("{}"), 9, 3, Duration.ofSeconds(30),
+                now.plusSeconds(60), null, now);
+        store.insert(List.of(low, high, middle, later));
+
+        List<Job> claimed = store.claimNext(2, "n1", now, now.plusSeconds(30));
+
+        assertThat(claimed).extracting(Job::id).containsExactly(high.id(), middle.id());
+        assertThat(claimed).allSatisfy(job -> {
+            assertThat(job.state()).isEqualTo(JobState.RUNNING);
+            assertThat(job.fencingToken()).isEqualTo(1);
+        });
+        assertThat(store.claimNext(5, "n1", now, now.plusSeconds(30))).extracting(Job::id).containsExactly(low.id());
+        assertThat(store.countQueued()).isEqualTo(1);
+        assertThat(store.nextRunAt()).contains(now.plusSeconds(60));
+    }
+
+    @Test
+    void concurrentClaimsNeverTakeTheSameJob() throws Exception {
+        List<NewJob> jobs = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            jobs.add(aJob().build());
+        }
+        store.insert(jobs);
+        java.util.Set<String> claimed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger duplicates = new java.util.concurrent.atomic.AtomicInteger();
+        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            for (int t = 0; t < 4; t++) {
+                String node = "n" + t;
+                threads.submit(() -> {
+                    List<Job> batch;
+                    do {
+                        batch = store.claimNext(7, node, now, now.plusSeconds(30));
+                        batch.forEach(job -> {
+                            if (!claimed.add(job.id())) {
+                                duplicates.incrementAndGet();
+                            }
+                        });
+                    }
+                    while (!batch.isEmpty());
+                    return null;
+                });
+            }
+        }
+        assertThat(duplicates).hasValue(0);
+        assertThat(claimed).hasSize(200);
+    }
+
+    @Test
+    void completionUnderAnOlderFencingTokenDoesNothing() {
+        NewJob job = aJob().build();
+        store.insert(List.of(job));
+        store.claim(List.of(job.id()), "zombie", now, now.plusSeconds(1));
+        assertThat(store.reapExpired(now.plusSeconds(2))).isEqualTo(1);
+        Job reclaimed = store.claim(List.of(job.id()), "n2", now.plusSeconds(3), now.plusSeconds(30)).getFirst();
+        assertThat(reclaimed.fencingToken()).isEqualTo(2);
+        assertThat(reclaimed.attempt()).isEqualTo(2);
+
+        store.complete(List.of(Completion.failed(job.id(), 1L, new JobError("late", "from the zombie"), now)));
+        store.progress(job.id(), 1L, 0.9);
+        assertThat(store.find(job.id()).orElseThrow().state()).isEqualTo(JobState.RUNNING);
+        assertThat(store.find(job.id()).orElseThrow().progress()).isNull();
+
+        store.complete(List.of(Completion.succeeded(job.id(), 2L, null, now)));
+        assertThat(store.find(job.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void heartbeatRenewsLeasesRegistersTheNodeAndReportsCancelRequests() {
+        NewJob job = aJob().build();
+        NewJob other = aJob().build();
+        store.insert(List.of(job, other));
+        store.claim(List.of(job.id()), "n1", now, now.plusSeconds(1));
+        store.claim(List.of(other.id()), "n2", now, now.plusSeconds(1));
+
+        assertThat(store.requestCancel(job.id())).isTrue();
+        List<String> cancels = store.heartbeat(new NodeHeartbeat("n1", now, now, now.plusSeconds(60), 8));
+
+        assertThat(cancels).containsExactly(job.id());
+        assertThat(store.reapExpired(now.plusSeconds(10))).isEqualTo(1);
+        assertThat(store.find(job.id()).orElseThrow().state()).isEqualTo(JobState.RUNNING);
+        assertThat(store.find(other.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(store.nodes()).singleElement().satisfies(node -> {
+            assertThat(node.id()).isEqualTo("n1");
+            assertThat(node.running()).isEqualTo(1);
+            assertThat(node.concurrency()).isEqualTo(8);
+        });
+        store.heartbeat(new NodeHeartbeat("n1", now, now.plusSeconds(1), now.plusSeconds(60), 8));
+        assertThat(store.nodes()).singleElement().extracting(NodeView::heartbeatAt).isEqualTo(now.plusSeconds(1));
+        store.leave("n1");
+        assertThat(store.nodes()).isEmpty();
+        assertThat(store.requestCancel(other.id())).isFalse();
+    }
+
+    @Test
+    void reaperFailsAJobWithNoAttemptsLeft() {
+        NewJob job = aJob().maxAttempts(1).build();
+        store.insert(List.of(job));
+        store.claim(List.of(job.id()), "dead", now, now.plusSeconds(1));
+
+        assertThat(store.reapExpired(now.plusSeconds(5))).isEqualTo(1);
+
+        Job failed = store.find(job.id()).orElseThrow();
+        assertThat(failed.state()).isEqualTo(JobState.FAILED);
+        assertThat(failed.error().code()).isEqualTo(JobError.LEASE_EXPIRED);
     }
 
     NewJobBuilder aJob() {

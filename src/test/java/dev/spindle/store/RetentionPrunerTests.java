@@ -30,10 +30,10 @@ class RetentionPrunerTests {
         all.add(recent);
         all.add(waiting);
         store.insert(all);
-        store.claim(old.stream().map(NewJob::id).toList(), "n1", now);
-        store.claim(List.of(recent.id()), "n1", now);
-        store.complete(old.stream().map(job -> Completion.succeeded(job.id(), null, now.minus(Duration.ofDays(8)))).toList());
-        store.complete(List.of(Completion.succeeded(recent.id(), null, now.minus(Duration.ofDays(6)))));
+        store.claim(old.stream().map(NewJob::id).toList(), "n1", now, now.plusSeconds(30));
+        store.claim(List.of(recent.id()), "n1", now, now.plusSeconds(30));
+        store.complete(old.stream().map(job -> Completion.succeeded(job.id(), 1L, null, now.minus(Duration.ofDays(8)))).toList());
+        store.complete(List.of(Completion.succeeded(recent.id(), 1L, null, now.minus(Duration.ofDays(6)))));
 
         int pruned = new RetentionPruner(store, new StoreProperties(Duration.ofDays(7), Duration.ofMinutes(1)),
                 Clock.systemUTC()).pruneNow();
