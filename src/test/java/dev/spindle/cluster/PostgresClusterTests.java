@@ -1,0 +1,138 @@
+package dev.spindle.cluster;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.spindle.Api;
+import dev.spindle.Api.Response;
+import dev.spindle.SpindleApplication;
+import dev.spindle.TestHandlers;
+import dev.spindle.TestHandlers.CountingHandler;
+import dev.spindle.TestHandlers.GateHandler;
+import dev.spindle.store.JobStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Two nodes in one JVM sharing the PostgreSQL database named by {@code SPINDLE_TEST_POSTGRES_URL}
+ * (its own schema): jobs submitted anywhere run once somewhere, cancels reach the running node,
+ * dead nodes' jobs are reaped. The packaged jar as separate processes is {@code ClusterProcessIT}.
+ */
+@EnabledIfEnvironmentVariable(named = "SPINDLE_TEST_POSTGRES_URL", matches = ".+",
+        disabledReason = "SPINDLE_TEST_POSTGRES_URL names no PostgreSQL database")
+class PostgresClusterTests {
+
+    private static final String SCHEMA = "spindle_cluster_tests";
+
+    static ConfigurableApplicationContext a;
+
+    static ConfigurableApplicationContext b;
+
+    @BeforeAll
+    static void startTwoNodes() {
+        a = node("node-a");
+        a.getBean(JdbcClient.class).sql("DELETE FROM jobs").update();
+        b = node("node-b");
+    }
+
+    @AfterAll
+    static void stopNodes() {
+        if (b != null) {
+            b.close();
+        }
+        if (a != null) {
+            a.close();
+        }
+    }
+
+    @Test
+    void jobsSubmittedToEitherNodeRunExactlyOnce() {
+        Api apiA = api(a);
+        Api apiB = api(b);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            ids.add((i % 2 == 0 ? apiA : apiB).submit("{\"type\": \"counting\"}"));
+        }
+
+        ids.forEach(id -> assertThat(apiA.awaitTerminal(id).path("state").asString()).isEqualTo("SUCCEEDED"));
+
+        CountingHandler countA = a.getBean(CountingHandler.class);
+        CountingHandler countB = b.getBean(CountingHandler.class);
+        for (String id : ids) {
+            int runs = (countA.runs.containsKey(id) ? countA.runs.get(id).get() : 0)
+                    + (countB.runs.containsKey(id) ? countB.runs.get(id).get() : 0);
+            assertThat(runs).as("runs of %s", id).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void cancelThroughOneNodeInterruptsTheJobOnTheOther() {
+        String id = api(a).submit("{\"type\": \"gate\"}");
+        await().until(() -> api(a).get("/api/v1/jobs/" + id).state().equals("RUNNING"));
+        String runner = api(a).get("/api/v1/jobs/" + id).body().path("node").asString();
+        ConfigurableApplicationContext other = runner.equals("node-a") ? b : a;
+        ConfigurableApplicationContext owner = runner.equals("node-a") ? a : b;
+
+        Response cancelling = api(other).post("/api/v1/jobs/" + id + "/cancel", "");
+
+        assertThat(cancelling.status()).isEqualTo(202);
+        JsonNode job = api(other).awaitTerminal(id);
+        assertThat(job.path("state").asString()).isEqualTo("CANCELLED");
+        assertThat(owner.getBean(GateHandler.class).interrupted).contains(id);
+    }
+
+    @Test
+    void jobOfANodeThatStoppedRenewingItsLeaseRunsAgain() {
+        String id = api(a).submit("{\"type\": \"counting\", \"delay\": \"PT1H\"}");
+        JobStore store = a.getBean(JobStore.class);
+        Instant now = Instant.now();
+        // a node that claims the job and dies: nobody renews its lease
+        assertThat(store.claim(List.of(id), "ghost", now, now.plusMillis(500))).hasSize(1);
+
+        JsonNode job = api(a).awaitTerminal(id);
+
+        assertThat(job.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(job.path("attempt").asInt()).isEqualTo(2);
+        assertThat(job.path("node").asString()).isIn("node-a", "node-b");
+    }
+
+    @Test
+    void healthShowsBothNodesAlive() {
+        await().untilAsserted(() -> {
+            Response health = managementApi(a).get("/actuator/health/cluster");
+            assertThat(health.body().path("details").path("nodesAlive").asInt()).isGreaterThanOrEqualTo(2);
+            assertThat(health.body().path("details").path("nodes").has("node-b")).isTrue();
+        });
+    }
+
+    private static ConfigurableApplicationContext node(String name) {
+        String url = System.getenv("SPINDLE_TEST_POSTGRES_URL");
+        String separator = url.contains("?") ? "&" : "?";
+        return new SpringApplicationBuilder(SpindleApplication.class, TestHandlers.class).profiles("test")
+            .run("--spring.datasource.url=" + url + separator + "currentSchema=" + SCHEMA,
+                    "--spring.datasource.username=" + System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_USER", "postgres"),
+                    "--spring.datasource.password=" + System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_PASSWORD", ""),
+                    "--spring.flyway.schemas=" + SCHEMA, "--spindle.node-id=" + name,
+                    "--spindle.cluster.heartbeat-interval=300ms", "--spindle.cluster.lease-ttl=2s",
+                    "--spindle.pool.concurrency=8");
+    }
+
+    private static Api api(ConfigurableApplicationContext context) {
+        return new Api(Integer.parseInt(context.getEnvironment().getProperty("local.server.port")));
+    }
+
+    private static Api managementApi(ConfigurableApplicationContext context) {
+        return new Api(Integer.parseInt(context.getEnvironment().getProperty("local.management.port")));
+    }
+}
