@@ -119,7 +119,8 @@ fi
 cp "$JAR_SRC" "$WORK/spindle.jar"
 JAR="$WORK/spindle.jar"
 JAR_SHA=$(sha256sum "$JAR" | cut -c1-12)
-log "jar: $JAR_SRC (sha256 $JAR_SHA), work dir $WORK"
+DS_URL=$(unzip -p "$JAR" BOOT-INF/classes/application.yml 2>/dev/null | awk '/^  datasource:/ { d = 1 } d && /^    url:/ { print $2; exit }')
+log "jar: $JAR_SRC (sha256 $JAR_SHA), datasource ${DS_URL:-?}, work dir $WORK"
 
 RES="$WORK/results.env"
 : > "$RES"
@@ -129,13 +130,14 @@ start_service() {
   local name=$1 jvm=$2
   shift 2
   SVC_DIR="$WORK/$name"
-  mkdir -p "$SVC_DIR/data"
+  mkdir -p "$SVC_DIR"
   log "starting service '$name': $jvm $*"
   # shellcheck disable=SC2086
   if [[ -n "${BENCH_JFR:-}" ]]; then jvm="$jvm -XX:StartFlightRecording=filename=$SVC_DIR/$name.jfr,settings=profile"; fi
+  # The service's own datasource URL (./data/spindle with its own H2 settings, e.g. WRITE_DELAY),
+  # not an override: the working directory is fresh, so is the H2 file.
   (cd "$SVC_DIR" && exec "$JAVA" $jvm "-Xlog:gc:file=$SVC_DIR/gc.log" -jar "$JAR" \
       --server.port="$PORT" --management.server.port="$MPORT" \
-      "--spring.datasource.url=jdbc:h2:file:$SVC_DIR/data/spindle;DB_CLOSE_ON_EXIT=FALSE" \
       "$@" ${BENCH_SERVICE_ARGS:-} > "$SVC_DIR/service.log" 2>&1) &
   SVC_PID=$!
   local t0=$SECONDS
@@ -156,6 +158,9 @@ start_service() {
   done
   log "service '$name' up (pid $SVC_PID) after $((SECONDS - t0)) s"
 }
+
+# db_bytes DIR: size of the H2 database file(s) under DIR
+db_bytes() { find "$1" -name '*.mv.db' -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }'; }
 
 # ours PORT: the listener on PORT belongs to the service just started
 ours() { ss -Hltnp "sport = :$1" 2>/dev/null | grep -q "pid=$SVC_PID,"; }
@@ -240,15 +245,16 @@ if has 2 || has 4; then
   start_service s2 "" --spindle.pool.max-queued=1000000
   if has 2; then
     log "scenario 2: drain of 100,000 noop jobs"
-    client drain --jobs 100000 --batch 1000 --submitters 2 --warmup 10000 --db-file "$SVC_DIR/data/spindle.mv.db" | record
+    client drain --jobs 100000 --batch 1000 --submitters 2 --warmup 10000 | record
+    echo "DRAIN_DB_BYTES=$(db_bytes "$SVC_DIR")" | record
   fi
   if has 4; then
     log "scenario 4: light run, 2,000 noop jobs one at a time at 200/s"
     client latency --jobs 2000 --rate 200 --warmup 200 | record
   fi
-  s2_db="$SVC_DIR/data/spindle.mv.db"
+  s2_dir=$SVC_DIR
   stop_service
-  if has 2; then echo "DRAIN_DB_BYTES_CLOSED=$(stat -c %s "$s2_db")" | record; fi
+  if has 2; then echo "DRAIN_DB_BYTES_CLOSED=$(db_bytes "$s2_dir")" | record; fi
 fi
 
 # --- scenario 3 (+ 4a) -------------------------------------------------------------------------
@@ -296,7 +302,7 @@ REPORT=$(
   echo "- started: $START (\`date -u\`), took ${ELAPSED} s"
   echo "- machine: $(nproc) cores ($CPU), $MEM memory, $(uname -sr)"
   echo "- JDK: $JVER"
-  echo "- jar: commit $GIT_REV, sha256 $JAR_SHA; embedded H2 file store, fresh per service"
+  echo "- jar: commit $GIT_REV, sha256 $JAR_SHA; embedded H2 file store with the jar's own URL (\`${DS_URL:-?}\`), a fresh file per service${BENCH_SERVICE_ARGS:+; extra service arguments: \`$BENCH_SERVICE_ARGS\`}"
   echo "- client and service share the cores (wrk / the Java client run on the same machine); CPU idle just before the run: ${IDLE_START} %; CPU used by other processes during the run: ${OTHER_S} s (${OTHER_PCT} % of the machine; above ~3 % the figures are skewed)"
   if has 1; then
     r=$(ratio "$(v S1_POST_RPS)" "$(v S1_GET_RPS)")
@@ -319,7 +325,7 @@ REPORT=$(
     echo
     echo "#### 2. Drain of $(v DRAIN_JOBS) noop jobs (defaults: concurrency 64, claim-batch 100)"
     echo
-    echo "Submitted in batches of $(v DRAIN_BATCH) by $(v DRAIN_SUBMITTERS) concurrent clients, all with the same \`runAt\` in the future (after a 10,000-job warm-up); timed from that \`runAt\` until no job is QUEUED or RUNNING, then every job read back."
+    echo "Submitted in batches of $(v DRAIN_BATCH) by $(v DRAIN_SUBMITTERS) concurrent clients, all with the same \`runAt\` in the future (after a warm-up of 2 × 5,000 jobs that run at once); timed from that \`runAt\` until no job is QUEUED or RUNNING, then every job read back."
     echo
     echo "| figure | value | target | result |"
     echo "|---|---:|---:|---|"
