@@ -17,6 +17,9 @@ import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 import org.springframework.beans.TypeMismatchException;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -34,6 +37,8 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    private static final long STORE_RETRY_AFTER_SECONDS = 5;
 
     @ExceptionHandler
     ProblemDetail invalidJob(InvalidJobException ex) {
@@ -68,6 +73,16 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
             .header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))
             .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable", ex.getMessage()));
+    }
+
+    /** The database is down or unreachable: nothing was stored, and the client may try again. */
+    @ExceptionHandler({ DataAccessResourceFailureException.class, TransientDataAccessException.class })
+    ResponseEntity<ProblemDetail> storeUnavailable(DataAccessException ex) {
+        log.warn("The job store is unavailable: {}", ex.getMostSpecificCause().toString());
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+            .header(HttpHeaders.RETRY_AFTER, Long.toString(STORE_RETRY_AFTER_SECONDS))
+            .body(problem(HttpStatus.SERVICE_UNAVAILABLE, "Service Unavailable",
+                    "The job store is unavailable; nothing was changed. Retry later."));
     }
 
     @ExceptionHandler

@@ -277,6 +277,10 @@ public class JobService implements SmartLifecycle {
         if (!accepting) {
             throw new OverloadedException("Spindle is not accepting jobs: it is shutting down", RETRY_AFTER_STOPPED);
         }
+        if (!pool.isStarted()) {
+            throw new OverloadedException("Spindle is not accepting jobs: the job store is not reachable yet",
+                    RETRY_AFTER_STOPPED);
+        }
         if (!pool.tryReserve(jobs)) {
             throw new OverloadedException("The backlog is full (%d queued jobs at most); retry later"
                 .formatted(pool.stats().maxQueued()), RETRY_AFTER_BACKLOG);

@@ -30,6 +30,7 @@ import dev.spindle.store.JobStore;
 import dev.spindle.store.NodeHeartbeat;
 import dev.spindle.store.QueuedJob;
 import dev.spindle.store.StoreListener;
+import dev.spindle.store.StoreMigrations;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,8 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     private static final long PROGRESS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final JobStore store;
+
+    private final StoreMigrations migrations;
 
     private final JobHandlers handlers;
 
@@ -96,13 +99,17 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     private volatile boolean running;
 
+    /** Set once the store was ready and dispatching began; a stop before then has nothing to drain. */
+    private volatile boolean started;
+
     private @Nullable Instant startedAt;
 
     private @Nullable AutoCloseable subscription;
 
-    WorkerPool(JobStore store, JobHandlers handlers, JobWatchers watchers, PoolProperties properties,
+    WorkerPool(JobStore store, StoreMigrations migrations, JobHandlers handlers, JobWatchers watchers, PoolProperties properties,
             ClusterProperties cluster, JobProperties jobProperties, NodeProperties nodeProperties, Clock clock) {
         this.store = store;
+        this.migrations = migrations;
         this.handlers = handlers;
         this.watchers = watchers;
         this.properties = properties;
@@ -188,6 +195,20 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     @Override
     public void start() {
+        running = true;
+        // the first start waits for the schema; while the database is unreachable the pool is idle
+        migrations.ready().thenRun(this::startNow);
+    }
+
+    /** Whether the pool has loaded its jobs and dispatches: the store was reachable and current. */
+    public boolean isStarted() {
+        return started;
+    }
+
+    private synchronized void startNow() {
+        if (!running || started) {
+            return;
+        }
         startedAt = clock.instant();
         if (dispatcher instanceof LocalDispatcher local) {
             local.load();
@@ -195,8 +216,8 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         heartbeat();
         subscription = store.subscribe(this);
         writer.start();
-        running = true;
         dispatchThread.start();
+        started = true;
         long interval = cluster.heartbeatInterval().toMillis();
         housekeeping.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
         log.info("Worker pool started on node '{}' ({} store): concurrency {}, {} jobs queued", node,
@@ -204,36 +225,51 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     }
 
     @Override
-    public void stop() {
-        running = false;
-        queue.close();
+    public synchronized void stop() {
+        // A pending interrupt of the stopping thread must neither cut the drain short nor reach
+        // the store (an interrupted JDBC call can close an embedded database's file): clear it,
+        // wait without it, and restore it at the end.
+        boolean interrupted = Thread.interrupted();
         try {
-            dispatchThread.join();
-            if (!queue.awaitIdle(properties.shutdownGrace())) {
-                log.info("Interrupting {} jobs still running after the shutdown grace of {}; they are re-queued",
-                        executions.size(), properties.shutdownGrace());
-                executions.values().forEach(execution -> execution.stop(Stop.SHUTDOWN));
-                if (!queue.awaitIdle(INTERRUPTED_JOBS_GRACE)) {
-                    log.warn("{} jobs ignored their interrupt; they stay RUNNING until their lease runs out",
-                            queue.running());
-                }
-            }
-            writer.stop();
-            housekeeping.shutdown();
-            housekeeping.awaitTermination(10, TimeUnit.SECONDS);
-            if (subscription != null) {
-                subscription.close();
-            }
-            store.leave(node);
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
+            drainAndStop();
         }
         catch (Exception ex) {
             log.warn("Worker pool did not stop cleanly: {}", ex.toString());
         }
-        timeouts.shutdownNow();
-        workers.shutdown();
+        finally {
+            timeouts.shutdownNow();
+            workers.shutdown();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void drainAndStop() throws Exception {
+        running = false;
+        queue.close();
+        if (!started) {
+            housekeeping.shutdownNow();
+            return;
+        }
+        Uninterruptibly.join(dispatchThread);
+        if (!Uninterruptibly.await(queue::awaitIdle, properties.shutdownGrace())) {
+            log.info("Interrupting {} jobs still running after the shutdown grace of {}; they are re-queued",
+                    executions.size(), properties.shutdownGrace());
+            executions.values().forEach(execution -> execution.stop(Stop.SHUTDOWN));
+            if (!Uninterruptibly.await(queue::awaitIdle, INTERRUPTED_JOBS_GRACE)) {
+                log.warn("{} jobs ignored their interrupt; they stay RUNNING until their lease runs out",
+                        queue.running());
+            }
+        }
+        Uninterruptibly.run(writer::stop);
+        housekeeping.shutdown();
+        Uninterruptibly.await(timeout -> housekeeping.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS),
+                Duration.ofSeconds(10));
+        if (subscription != null) {
+            subscription.close();
+        }
+        store.leave(node);
     }
 
     @Override
@@ -271,14 +307,16 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     private void dispatchLoop() {
         while (running) {
-            List<Job> jobs;
             try {
-                jobs = dispatcher.next();
+                dispatcher.next().forEach(this::start);
             }
             catch (InterruptedException ex) {
-                continue;
+                // only a stop ends the loop
             }
-            jobs.forEach(this::start);
+            catch (RuntimeException ex) {
+                log.error("Dispatching failed; retrying in {}", Dispatcher.STORE_RETRY_DELAY, ex);
+                Dispatcher.pause(Dispatcher.STORE_RETRY_DELAY);
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.spindle.store;
 
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -11,7 +10,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 import javax.sql.DataSource;
@@ -76,23 +74,7 @@ class JdbcJobStore implements JobStore {
         this.jdbc = JdbcClient.create(jdbcTemplate);
         this.tx = tx;
         this.json = json;
-        this.postgres = isPostgres(jdbcTemplate.getDataSource());
-    }
-
-    private static boolean isPostgres(@Nullable DataSource dataSource) {
-        if (dataSource == null) {
-            return false;
-        }
-        if (dataSource instanceof com.zaxxer.hikari.HikariDataSource hikari && hikari.getJdbcUrl() != null) {
-            // known without a connection, so that the service can start while the database is down
-            return hikari.getJdbcUrl().startsWith("jdbc:postgresql:");
-        }
-        try (Connection connection = dataSource.getConnection()) {
-            return connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres");
-        }
-        catch (SQLException ex) {
-            throw new IllegalStateException("Cannot tell which database the store uses", ex);
-        }
+        this.postgres = Databases.isPostgres(jdbcTemplate.getDataSource());
     }
 
     @Override
