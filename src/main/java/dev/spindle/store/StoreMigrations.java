@@ -70,8 +70,15 @@ public class StoreMigrations implements SmartLifecycle, FlywayMigrationStrategy 
         }
         if (!attempt(configured, true)) {
             retries.scheduleWithFixedDelay(() -> {
-                if (!ready.isDone()) {
-                    attempt(configured, false);
+                try {
+                    if (!ready.isDone()) {
+                        attempt(configured, false);
+                    }
+                }
+                catch (RuntimeException ex) {
+                    // reachable now, but unusable (a newer schema, a failed migration): stay not ready
+                    log.error("The job store cannot be used; the service stays not ready: {}", ex.getMessage());
+                    ready.completeExceptionally(ex);
                 }
                 if (ready.isDone()) {
                     retries.shutdown();

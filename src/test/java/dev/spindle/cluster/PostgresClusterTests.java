@@ -108,6 +108,18 @@ class PostgresClusterTests {
     }
 
     @Test
+    void jobRunningLongerThanItsLeaseIsNeverReaped() {
+        // lease-ttl is 2 s here: the job holds it three times over, renewed by its node's heartbeat
+        String id = api(b).submit("{\"type\": \"sleep\", \"payload\": {\"ms\": 6000}, \"timeout\": \"PT30S\"}");
+
+        JsonNode job = api(a).awaitTerminal(id);
+
+        assertThat(job.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(job.path("attempt").asInt()).isEqualTo(1);
+        assertThat(job.path("fencingToken").asLong()).isEqualTo(1);
+    }
+
+    @Test
     void healthShowsBothNodesAlive() {
         await().untilAsserted(() -> {
             Response health = managementApi(a).get("/actuator/health/cluster");
