@@ -87,7 +87,6 @@ public class SpindleBench {
         int batch = intOpt("batch", 1000);
         int submitters = intOpt("submitters", 2);
         int warmup = intOpt("warmup", 10_000);
-        String dbFile = opt("db-file", null);
 
         // warm-up, not measured: the same path end to end (insert, claim, run, complete), in two
         // rounds; the second round's submit rate sizes the margin before runAt
@@ -148,9 +147,6 @@ public class SpindleBench {
         out("DRAIN_FIRST_START_MS", fmt(millisBetween(runAt, st.minStarted), 1));
         out("DRAIN_START_P50_MS", fmt(st.startDelay.p(50), 1));
         out("DRAIN_START_P99_MS", fmt(st.startDelay.p(99), 1));
-        if (dbFile != null && Files.exists(Path.of(dbFile))) {
-            out("DRAIN_DB_BYTES", Files.size(Path.of(dbFile)));
-        }
     }
 
     // ------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param concurrency jobs running at once on this node (one virtual thread each)
  * @param maxQueued queued jobs (ready and delayed) admitted before submissions get 503
- * @param claimBatch most jobs moved to RUNNING in one store transaction
+ * @param claimBatch most jobs moved to RUNNING in one store transaction (never more than free slots)
  * @param shutdownGrace how long running jobs may finish at shutdown before they are interrupted and re-queued
  */
 @Validated
@@ -22,6 +22,6 @@ import org.springframework.validation.annotation.Validated;
 public record PoolProperties(
         @DefaultValue("64") @Min(1) @Max(100_000) int concurrency,
         @DefaultValue("100000") @Min(1) int maxQueued,
-        @DefaultValue("100") @Min(1) @Max(1000) int claimBatch,
+        @DefaultValue("1000") @Min(1) @Max(1000) int claimBatch,
         @DefaultValue("10s") Duration shutdownGrace) {
 }

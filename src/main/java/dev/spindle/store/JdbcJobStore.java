@@ -142,7 +142,11 @@ class JdbcJobStore implements JobStore {
             sql.append(" AND id < ?");
             params.add(query.after());
         }
-        sql.append(" ORDER BY id DESC LIMIT ?");
+        // Leading with the filtered column lets H2 walk the (state, id) or (type, id) index in
+        // order; "ORDER BY id DESC" alone made it read and sort every row of the state (110,000
+        // rows scanned for a 2-row page). The page order is the same.
+        String leading = query.state() != null ? "state DESC, " : query.type() != null ? "type DESC, " : "";
+        sql.append(" ORDER BY ").append(leading).append("id DESC LIMIT ?");
         params.add(query.limit() + 1);
         List<Job> items = jdbc.sql(sql.toString()).params(params).query(jobMapper).list();
         if (items.size() <= query.limit()) {
