@@ -355,7 +355,8 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         Thread.interrupted();
         Stop reason = execution.stopReason();
         Completion completion = ownOutcome || reason == null ? outcome(job, result, failure) : stopped(job, reason);
-        queue.release(1);
+        // the slot is given back once the outcome is stored (afterWrite), so a node never holds
+        // more RUNNING jobs in the store than its concurrency, and a crash re-runs at most that many
         writer.complete(completion);
     }
 
@@ -402,6 +403,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     /** Runs on the writer thread once completions are stored. */
     private void afterWrite(List<Completion> completions) {
+        queue.release(completions.size());
         List<String> finished = new ArrayList<>(completions.size());
         List<QueuedJob> requeued = new ArrayList<>();
         for (Completion completion : completions) {
