@@ -206,6 +206,18 @@ public class ClusterTool {
                 }
                 statements += 2;
             }
+            // every claim stamps its jobs with one startedAt per node: the claim sizes, post hoc
+            String claims;
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
+                    WITH c AS (SELECT node, started_at, count(*) AS n FROM jobs GROUP BY node, started_at)
+                    SELECT count(*), avg(n), percentile_disc(0.1) WITHIN GROUP (ORDER BY n),
+                           percentile_disc(0.5) WITHIN GROUP (ORDER BY n), percentile_disc(0.9) WITHIN GROUP (ORDER BY n)
+                    FROM c""")) {
+                rs.next();
+                claims = "claims=" + rs.getLong(1) + " claim_avg=" + fmt(rs.getDouble(2), 1) + " claim_p10=" + rs.getLong(3)
+                        + " claim_p50=" + rs.getLong(4) + " claim_p90=" + rs.getLong(5);
+                statements++;
+            }
             Map<Long, Long> perSecond = new TreeMap<>();
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("""
                     SELECT floor(extract(epoch FROM finished_at - (SELECT min(started_at) FROM jobs)))::bigint AS sec,
@@ -247,6 +259,9 @@ public class ClusterTool {
                     - Cpu.delta(cpuStart.postgres, cpuEnd.postgres) - (cpuEnd.self - cpuStart.self);
             out.put("cpu_other_pct", fmt(Math.max(0, 100.0 * other / ticks), 0));
             out.put("cpu_cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
+            for (String kv : claims.split(" ")) {
+                out.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+            }
             out.put("avg_active_backends", fmt(activitySamples == 0 ? 0 : (double) activeBackendsTotal / activitySamples, 1));
             System.out.println(line(out));
 
