@@ -349,12 +349,9 @@ public class ClusterTool {
 
         static Cpu read(List<Long> pids) throws IOException {
             String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
-            long busy = 0;
-            for (int i = 1; i < f.length && i <= 8; i++) {
-                if (i != 4 && i != 5) { // idle, iowait
-                    busy += Long.parseLong(f[i]);
-                }
-            }
+            // user + nice + system: what processes' utime + stime add up to (irq and softirq time,
+            // much of it loopback traffic, belongs to no process)
+            long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]);
             long jvm = 0;
             for (long pid : pids) {
                 jvm += ticks(pid);

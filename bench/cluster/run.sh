@@ -7,8 +7,8 @@
 #   1. raw JDBC anchor (ClaimHarness.java): 200,000 QUEUED rows drained by one thread with batch-100
 #      FOR UPDATE SKIP LOCKED claims + batched completions; with the claim index only (the anchor),
 #      and again with all of Spindle's indexes (tells the schema's cost from the service's)
-#   2. drain of 200,000 pre-queued noop jobs by ONE instance: concurrency 64 / claim-batch 100
-#      (defaults), then concurrency 256 / claim-batch 200; jobs/s and commits per job
+#   2. drain of 200,000 pre-queued noop jobs by ONE instance: concurrency 64 with the jar's default
+#      claim-batch, then concurrency 256 / claim-batch 200; jobs/s, commits per job, claim sizes
 #   3. the same drain by THREE instances started together
 #   4. enqueue -> start latency on an idle 2-instance cluster: 1,000 single REST submits at ~100/s
 #      round-robin, startedAt - createdAt read back per job
@@ -106,6 +106,10 @@ JAR_TIME=$(date -u -r "$SRC_JAR" +%Y-%m-%dT%H:%M:%SZ)
 mkdir -p "$WORK/classes" "$(dirname "$OUT")"
 "$JDK/bin/javac" -nowarn -cp "$DRIVER" -d "$WORK/classes" "$HERE/ClaimHarness.java" "$HERE/ClusterTool.java"
 CP="$WORK/classes:$DRIVER"
+# the jar's own defaults, to label the scenarios that use them
+jar_default() { { unzip -p "$JAR" BOOT-INF/classes/application.yml 2>/dev/null || true; } | awk -v k="$1:" '$1 == k && !v {v = $2} END {print v}'; }
+DEF_CONC=$(jar_default concurrency); DEF_CONC=${DEF_CONC:-?}
+DEF_BATCH=$(jar_default claim-batch); DEF_BATCH=${DEF_BATCH:-?}
 tool() { "$JAVA" -cp "$CP" ClusterTool "$@"; }
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -171,14 +175,18 @@ idle_pct() {
   echo $(( total > 0 ? 100 * idle / total : 0 ))
 }
 
-# CPU snapshot "<time> <busy> <ours> <postgres>" in ticks: the machine's busy total; this script and
+# CPU snapshot "<time> <busy> <ours> <postgres>" in ticks: the machine's busy total (user, nice,
+# system); this script and
 # its descendants, and postgres, each with their reaped children's times (so processes that ended
 # during a measurement still count where they belong). cpu_other turns two snapshots into the
 # share of one core that everything else (other benchmarks, builds) used in between.
 cpu_snap() {
   local busy
-  busy=$(awk 'NR == 1 {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat)
-  cat /proc/[0-9]*/stat 2>/dev/null | awk -v root=$$ -v busy="$busy" -v now="$(date +%s.%N)" '
+  # user + nice + system: what processes' utime + stime add up to (irq/softirq time, much of it
+  # this script's own loopback traffic, belongs to no process)
+  busy=$(awk 'NR == 1 {print $2 + $3 + $4}' /proc/stat)
+  # (cat fails for a process that ended after the glob: not an error here)
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root=$$ -v busy="$busy" -v now="$(date +%s.%N)" '
     { o = index($0, "("); c = 0; for (i = length($0); i > 0; i--) if (substr($0, i, 1) == ")") { c = i; break }
       pid = substr($0, 1, o - 2) + 0; comm = substr($0, o + 1, c - o - 1)
       n = split(substr($0, c + 2), f, " ")
@@ -365,7 +373,7 @@ judge_drain() { # label, line, [relative]
   local cmet=missed
   ge 0.1 "$commits" && cmet=met
   row "" "commits per job" "$commits" "≤ 0.1" "**$cmet**" ""
-  row "" "CPU while draining after readiness (% of one core; the machine has 200%): Spindle JVM(s) / PostgreSQL / others / all busy" \
+  row "" "CPU while draining after readiness (% of one core; the machine has 200%): Spindle JVM(s) / PostgreSQL / others / all (user+system)" \
     "$(kv cpu_spindle_pct "$line")% / $(kv cpu_postgres_pct "$line")% / $(kv cpu_other_pct "$line")% / $(kv cpu_busy_pct "$line")% — active backends avg $(kv avg_active_backends "$line")" "" "" ""
   row "" "claims (from startedAt: one value per claim)" \
     "$(kv claims "$line") claims, $(kv claim_avg "$line") jobs each on average (p10 $(kv claim_p10 "$line"), p50 $(kv claim_p50 "$line"), p90 $(kv claim_p90 "$line"))" "" "" ""
@@ -374,9 +382,9 @@ judge_drain() { # label, line, [relative]
 # --- 2. one instance ---------------------------------------------------------------------------
 D1=""
 if [[ "$SCENARIOS" == *" 2 "* ]]; then
-  log "2a. drain by one instance, concurrency 64, claim-batch 100"
-  drain "2a. One instance, concurrency 64, claim-batch 100" one64 1; D1=$LINE
-  judge_drain "2a" "$D1" "drain of $(fmtn "$JOBS") pre-queued noop jobs, 1 instance, concurrency 64, claim-batch 100 (defaults)"
+  log "2a. drain by one instance, concurrency 64, claim-batch $DEF_BATCH (default)"
+  drain "2a. One instance, concurrency 64, claim-batch $DEF_BATCH (the jar's default)" one64 1; D1=$LINE
+  judge_drain "2a" "$D1" "drain of $(fmtn "$JOBS") pre-queued noop jobs, 1 instance, concurrency 64, claim-batch $DEF_BATCH (the jar's default)"
   S1=$STEADY
   log "2b. drain by one instance, concurrency 256, claim-batch 200"
   drain "2b. One instance, concurrency 256, claim-batch 200" one256 1 --spindle.pool.concurrency=256 --spindle.pool.claim-batch=200; D2=$LINE
@@ -386,8 +394,8 @@ fi
 # --- 3. three instances ------------------------------------------------------------------------
 if [[ "$SCENARIOS" == *" 3 "* ]]; then
   log "3. drain by three instances"
-  drain "3. Three instances started together, concurrency 64, claim-batch 100" three 3; D3=$LINE
-  judge_drain "3" "$D3" "same drain, 3 instances started together (n1..n3), concurrency 64, claim-batch 100"
+  drain "3. Three instances started together, concurrency 64, claim-batch $DEF_BATCH (default)" three 3; D3=$LINE
+  judge_drain "3" "$D3" "same drain, 3 instances started together (n1..n3), concurrency 64, claim-batch $DEF_BATCH (default)"
   if [[ -n "$D1" ]]; then
     row "" "scaling 3 instances vs. 1 (2a)" \
       "×$(calc "$STEADY / $S1" | awk '{printf "%.2f", $1}') (after all ready; jobs finished after the first instance was ready: $(kv finished_after_first_ready "$D3"), after all were: $(kv finished_after_ready "$D3"))" \
@@ -473,7 +481,7 @@ REV=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo "?")
 {
   echo "### Spindle cluster benchmarks (PostgreSQL), $STAMP"
   echo
-  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $JV; PostgreSQL $PGV (127.0.0.1, synchronous_commit $(sql postgres 'SHOW synchronous_commit')); jar $(basename "$SRC_JAR") built $JAR_TIME, sha256 $JAR_SHA (repository HEAD $REV); $JOBS jobs per drain; run took $(( $(date +%s) - SCRIPT_START )) s."
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); $JV; PostgreSQL $PGV (127.0.0.1, synchronous_commit $(sql postgres 'SHOW synchronous_commit')); jar $SRC_JAR (modified $JAR_TIME, sha256 $JAR_SHA; defaults: concurrency $DEF_CONC, claim-batch $DEF_BATCH; the repository's HEAD at run time was $REV); $JOBS jobs per drain; run took $(( $(date +%s) - SCRIPT_START )) s."
   echo
   echo "| # | scenario | figure | target | result | machine: before / during the run |"
   echo "|---|---|---|---|---|---|"
