@@ -98,7 +98,8 @@ public final class Api {
             HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(90)).build(),
                     BodyHandlers.ofString());
             String body = response.body();
-            JsonNode json = body == null || body.isBlank() ? MissingNode.getInstance() : JSON.readTree(body);
+            JsonNode json = body == null || body.isBlank() || !response.headers().firstValue("Content-Type").orElse("").contains("json")
+                    ? MissingNode.getInstance() : JSON.readTree(body);
             return new Response(response.statusCode(), response, json);
         }
         catch (IOException ex) {

@@ -2,6 +2,7 @@ package dev.spindle.job;
 
 import java.time.Instant;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /** What a handler knows about the attempt it runs. */
@@ -10,6 +11,9 @@ public interface JobContext {
     String jobId();
 
     JsonNode payload();
+
+    /** The key the client submitted the job with, if any. */
+    @Nullable String idempotencyKey();
 
     /** 1 for the first attempt. */
     int attempt();

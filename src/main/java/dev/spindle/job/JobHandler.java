@@ -28,7 +28,8 @@ public interface JobHandler {
 
     /**
      * Runs one attempt. Returns the result; throws to fail the attempt ({@link JobFailure} says
-     * whether a retry can help; any other exception is a retryable {@code handler_error}). The
+     * whether a retry can help; any other exception is a retryable {@code handler_error}), or
+     * {@link JobDeferred} when the attempt could not begin and should not count. The
      * thread is interrupted when the job is cancelled or its timeout passes.
      */
     JsonNode handle(JobContext context) throws Exception;

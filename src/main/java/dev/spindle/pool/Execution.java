@@ -88,6 +88,11 @@ final class Execution implements JobContext {
     }
 
     @Override
+    public @Nullable String idempotencyKey() {
+        return job().idempotencyKey();
+    }
+
+    @Override
     public int attempt() {
         return job().attempt();
     }

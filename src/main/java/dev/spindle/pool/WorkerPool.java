@@ -19,6 +19,7 @@ import dev.spindle.config.JobProperties;
 import dev.spindle.config.NodeProperties;
 import dev.spindle.config.PoolProperties;
 import dev.spindle.job.Job;
+import dev.spindle.job.JobDeferred;
 import dev.spindle.job.JobError;
 import dev.spindle.job.JobFailure;
 import dev.spindle.job.JobHandler;
@@ -371,6 +372,10 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         Instant now = clock.instant();
         if (failure == null) {
             return Completion.succeeded(job.id(), job.fencingToken(), result, now);
+        }
+        if (failure instanceof JobDeferred deferred) {
+            return Completion.deferred(job.id(), job.fencingToken(),
+                    new JobError(deferred.code(), String.valueOf(deferred.getMessage())), now, now.plus(deferred.delay()));
         }
         if (failure instanceof JobFailure jobFailure) {
             return failedAttempt(job, new JobError(jobFailure.code(), String.valueOf(jobFailure.getMessage())),

@@ -13,7 +13,7 @@ import tools.jackson.databind.JsonNode;
  * @param at when the attempt ended
  * @param runAt for a re-queue: when the next attempt may start
  * @param fencingToken the token of the attempt's claim: a completion from an older claim does nothing
- * @param refundAttempt the attempt does not count (it was interrupted by a shutdown, not by the job)
+ * @param refundAttempt the attempt does not count (a shutdown interrupted it, or it was deferred before it began)
  */
 public record Completion(
         String id,
@@ -39,6 +39,11 @@ public record Completion(
 
     public static Completion retry(String id, long token, JobError error, Instant at, Instant runAt) {
         return new Completion(id, token, JobState.QUEUED, null, error, at, runAt, false);
+    }
+
+    /** Back to QUEUED to run at {@code runAt}, without using up an attempt: the attempt could not begin. */
+    public static Completion deferred(String id, long token, JobError error, Instant at, Instant runAt) {
+        return new Completion(id, token, JobState.QUEUED, null, error, at, runAt, true);
     }
 
     /** Back to QUEUED to run at once on the next start, without using up an attempt. */
