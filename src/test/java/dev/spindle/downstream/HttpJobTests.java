@@ -93,6 +93,11 @@ class HttpJobTests {
         registry.add("resilience4j.ratelimiter.instances.limited.limit-for-period", () -> "2");
         registry.add("resilience4j.ratelimiter.instances.limited.limit-refresh-period", () -> "500ms");
         registry.add("resilience4j.ratelimiter.instances.limited.timeout-duration", () -> "10s");
+        // strict: one call per hour, no waiting for a permit
+        registry.add("spindle.downstreams.strict.base-url", () -> base + "/strict");
+        registry.add("resilience4j.ratelimiter.instances.strict.limit-for-period", () -> "1");
+        registry.add("resilience4j.ratelimiter.instances.strict.limit-refresh-period", () -> "1h");
+        registry.add("resilience4j.ratelimiter.instances.strict.timeout-duration", () -> "0");
     }
 
     @AfterAll
@@ -304,6 +309,28 @@ class HttpJobTests {
         for (int i = 0; i + 4 < arrivals.size(); i++) {
             assertThat(arrivals.get(i + 4) - arrivals.get(i)).as("calls %d to %d", i, i + 4).isGreaterThanOrEqualTo(450);
         }
+    }
+
+    @Test
+    void aCallWithoutAPermitIsDeferredToTheLimitersNextPeriod() {
+        stub.stubFor(post(urlPathEqualTo("/strict/send")).willReturn(aResponse().withStatus(200)));
+        String first = api.submit("""
+                {"type": "http", "payload": {"downstream": "strict", "method": "POST", "path": "/send"}}""");
+        assertThat(api.awaitTerminal(first).path("state").asString()).isEqualTo("SUCCEEDED");
+
+        String second = api.submit("""
+                {"type": "http", "payload": {"downstream": "strict", "method": "POST", "path": "/send"}}""");
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode job = api.get("/api/v1/jobs/" + second).body();
+            assertThat(job.path("state").asString()).isEqualTo("QUEUED");
+            assertThat(job.path("error").path("code").asString()).isEqualTo("rate_limited");
+            assertThat(job.path("attempt").asInt()).isZero();
+            assertThat(java.time.Instant.parse(job.path("runAt").asString()))
+                .isAfter(java.time.Instant.now().plus(Duration.ofMinutes(50)));
+        });
+        assertThat(stub.findAll(postRequestedFor(urlPathEqualTo("/strict/send")))).hasSize(1);
+        assertThat(api.post("/api/v1/jobs/" + second + "/cancel", "").status()).isEqualTo(200);
     }
 
     @ParameterizedTest(name = "{0}")
