@@ -34,7 +34,8 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !request.getRequestURI().startsWith("/api/");
+        // the servlet path, decoded and normalised by the container: the raw URI of /%61pi/v1/jobs would slip past
+        return !request.getServletPath().startsWith("/api/");
     }
 
     @Override
