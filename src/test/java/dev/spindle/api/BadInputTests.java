@@ -96,6 +96,18 @@ class BadInputTests {
     }
 
     @Test
+    void bodyOverTheLimitAnswers413ThroughAnEncodedPath() {
+        long before = storedJobs();
+
+        // the same endpoint as /api/v1/jobs once decoded
+        Response response = api.post("/%61pi/v1/jobs", largeJob());
+
+        assertThat(response.status()).isEqualTo(413);
+        assertThat(storedJobs()).isEqualTo(before);
+        assertStillServing();
+    }
+
+    @Test
     void chunkedBodyOverTheLimitAnswers413() {
         long before = storedJobs();
         byte[] body = largeJob().getBytes();
