@@ -143,7 +143,7 @@ start_service() {
   # The service's own datasource URL (./data/spindle with its own H2 settings, e.g. WRITE_DELAY),
   # not an override: the working directory is fresh, so is the H2 file.
   (cd "$SVC_DIR" && exec "$JAVA" $jvm "-Xlog:gc:file=$SVC_DIR/gc.log" -jar "$JAR" \
-      --server.port="$PORT" --management.server.port="$MPORT" \
+      --server.port="$PORT" --management.server.port="$MPORT" --spindle.tcp.port=0 \
       "$@" ${BENCH_SERVICE_ARGS:-} > "$SVC_DIR/service.log" 2>&1) &
   SVC_PID=$!
   local t0=$SECONDS

@@ -139,7 +139,7 @@ start_instance() {
   # Spring joins a property given twice ("64,256"): the default only when none is given
   local concurrency=(--spindle.pool.concurrency=64)
   [[ " $* " == *" --spindle.pool.concurrency="* ]] && concurrency=()
-  "$JAVA" -jar "$JAR" --server.port=$p --management.server.port=$m --spindle.node-id="$node" \
+  "$JAVA" -jar "$JAR" --server.port=$p --management.server.port=$m --spindle.tcp.port=0 --spindle.node-id="$node" \
     --spring.datasource.url="jdbc:postgresql://127.0.0.1:5432/$db?currentSchema=spindle" \
     --spring.datasource.username=postgres --spring.flyway.schemas=spindle \
     "${concurrency[@]}" "$@" >"$WORK/$db-$node.log" 2>&1 &

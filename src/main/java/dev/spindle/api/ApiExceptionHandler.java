@@ -1,20 +1,16 @@
 package dev.spindle.api;
 
 import java.util.Arrays;
-import java.util.List;
 
 import dev.spindle.job.InvalidJobException;
 import dev.spindle.job.JobConflictException;
 import dev.spindle.job.JobNotFoundException;
+import dev.spindle.job.JsonFaults;
 import dev.spindle.job.OverloadedException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.exc.StreamReadException;
-import tools.jackson.databind.exc.InvalidFormatException;
-import tools.jackson.databind.exc.MismatchedInputException;
-import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 import org.springframework.beans.TypeMismatchException;
 import org.springframework.dao.DataAccessException;
@@ -118,53 +114,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     /** Names the fault in a body Jackson could not read: the field and what was wrong with it. */
     private static String describe(HttpMessageNotReadableException ex) {
         JacksonException jackson = cause(ex, JacksonException.class);
-        if (jackson == null) {
-            return "The request body is missing or unreadable";
-        }
-        String path = path(jackson);
-        String field = path.isEmpty() ? "body" : path;
-        if (jackson instanceof UnrecognizedPropertyException unknown) {
-            return "Unknown field '" + path + "'; known fields are " + unknown.getKnownPropertyIds();
-        }
-        if (jackson instanceof InvalidFormatException invalid) {
-            return field + ": '" + invalid.getValue() + "' is not a valid " + invalid.getTargetType().getSimpleName()
-                    + hint(invalid.getTargetType());
-        }
-        if (jackson instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
-            return field + ": expected a " + mismatch.getTargetType().getSimpleName() + hint(mismatch.getTargetType())
-                    + " (" + jackson.getOriginalMessage() + ")";
-        }
-        if (jackson instanceof StreamReadException) {
-            return "Malformed JSON: " + jackson.getOriginalMessage();
-        }
-        return field + ": " + jackson.getOriginalMessage();
-    }
-
-    private static String hint(Class<?> type) {
-        if (type == java.time.Duration.class) {
-            return " (an ISO-8601 duration such as PT30S)";
-        }
-        if (type == java.time.Instant.class) {
-            return " (an ISO-8601 instant such as 2026-01-01T00:00:00Z)";
-        }
-        return "";
-    }
-
-    private static String path(JacksonException ex) {
-        StringBuilder path = new StringBuilder();
-        List<JacksonException.Reference> references = ex.getPath();
-        for (JacksonException.Reference reference : references) {
-            if (reference.getPropertyName() != null) {
-                if (!path.isEmpty()) {
-                    path.append('.');
-                }
-                path.append(reference.getPropertyName());
-            }
-            else if (reference.getIndex() >= 0) {
-                path.append('[').append(reference.getIndex()).append(']');
-            }
-        }
-        return path.toString();
+        return jackson == null ? "The request body is missing or unreadable" : JsonFaults.describe(jackson);
     }
 
     private static <T extends Throwable> @Nullable T cause(Throwable ex, Class<T> type) {

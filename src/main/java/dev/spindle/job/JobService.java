@@ -17,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 import dev.spindle.config.JobProperties;
+import dev.spindle.pool.PoolStats;
 import dev.spindle.pool.WorkerPool;
 import dev.spindle.store.DuplicateIdempotencyKeyException;
 import dev.spindle.store.JobPage;
@@ -197,6 +198,11 @@ public class JobService implements SmartLifecycle {
         Job job = requeued.get();
         pool.enqueue(List.of(new QueuedJob(job.id(), job.priority(), job.runAt())), 1);
         return job;
+    }
+
+    /** This node's worker pool: concurrency, running and queued jobs. */
+    public PoolStats stats() {
+        return pool.stats();
     }
 
     /** The registered job types. */

@@ -40,7 +40,8 @@ final class SpindleProcess implements AutoCloseable {
         int port = freePort();
         int managementPort = freePort();
         List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar,
-                "--server.port=" + port, "--management.server.port=" + managementPort, "--spindle.node-id=" + node));
+                "--server.port=" + port, "--management.server.port=" + managementPort, "--spindle.tcp.port=0",
+                "--spindle.node-id=" + node));
         properties.forEach(property -> command.add("--" + property));
         try {
             Path log = workDir.resolve(node + ".log");

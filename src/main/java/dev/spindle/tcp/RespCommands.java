@@ -1,0 +1,254 @@
+package dev.spindle.tcp;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import dev.spindle.config.TcpProperties;
+import dev.spindle.intake.IntakeLimiter;
+import dev.spindle.intake.IntakeLimiter.Decision;
+import dev.spindle.job.InvalidJobException;
+import dev.spindle.job.Job;
+import dev.spindle.job.JobConflictException;
+import dev.spindle.job.JobNotFoundException;
+import dev.spindle.job.JobRequest;
+import dev.spindle.job.JobService;
+import dev.spindle.job.JsonFaults;
+import dev.spindle.job.OverloadedException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
+
+/**
+ * The listener's commands, each a call on {@link JobService}, so RESP gets REST's validation,
+ * idempotency, admission and intake limits. Errors are RESP errors and leave the connection usable:
+ * {@code -ERR} for bad input, {@code -BUSY} for overload, {@code -LIMIT} for the intake rate limit.
+ */
+final class RespCommands {
+
+    /** The commands, for dispatch and for one counter each. */
+    enum Command { PING, SUBMIT, GET, WAIT, CANCEL, STATS, QUIT }
+
+    private static final Logger log = LoggerFactory.getLogger(RespCommands.class);
+
+    /** Longer than any id Spindle makes: such a GET needs no store lookup. */
+    private static final int MAX_ID = 64;
+
+    private final JobService jobs;
+
+    private final JsonMapper json;
+
+    private final IntakeLimiter limiter;
+
+    private final TcpProperties properties;
+
+    private final TcpMetrics metrics;
+
+    RespCommands(JobService jobs, JsonMapper json, IntakeLimiter limiter, TcpProperties properties, TcpMetrics metrics) {
+        this.jobs = jobs;
+        this.json = json;
+        this.limiter = limiter;
+        this.properties = properties;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Runs one command and writes its reply.
+     *
+     * @param client who sent it, for the intake limiter ({@code addr:} and the remote address, as REST)
+     * @return false when the connection should close after the reply (QUIT)
+     */
+    boolean execute(List<byte[]> arguments, RespWriter out, String client) {
+        String name = new String(arguments.getFirst(), StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
+        Command command = command(name);
+        metrics.command(command);
+        if (command == null) {
+            metrics.error("unknown_command");
+            out.error("ERR unknown command '" + abbreviate(name) + "'");
+            return true;
+        }
+        try {
+            return run(command, arguments, out, client);
+        }
+        catch (InvalidJobException ex) {
+            metrics.error("invalid");
+            out.error("ERR invalid job: " + ex.getMessage());
+        }
+        catch (OverloadedException ex) {
+            metrics.error("busy");
+            out.error("BUSY " + ex.getMessage());
+        }
+        catch (DataAccessResourceFailureException | TransientDataAccessException ex) {
+            metrics.error("busy");
+            log.warn("The job store is unavailable: {}", ex.getMostSpecificCause().toString());
+            out.error("BUSY the job store is unavailable; nothing was changed, retry later");
+        }
+        catch (RuntimeException ex) {
+            metrics.error("internal");
+            log.error("Command {} failed", command, ex);
+            out.error("ERR Spindle failed to run the command; the error is logged");
+        }
+        return true;
+    }
+
+    private boolean run(Command command, List<byte[]> arguments, RespWriter out, String client) {
+        switch (command) {
+            case PING -> {
+                if (arguments.size() > 2) {
+                    arity(out, command);
+                }
+                else if (arguments.size() == 2) {
+                    out.bulk(arguments.get(1));
+                }
+                else {
+                    out.simple("PONG");
+                }
+            }
+            case SUBMIT -> {
+                if (arguments.size() != 2) {
+                    arity(out, command);
+                }
+                else if (permitted(client, out)) {
+                    submit(arguments.get(1), out);
+                }
+            }
+            case GET -> {
+                if (arguments.size() != 2) {
+                    arity(out, command);
+                }
+                else {
+                    job(find(text(arguments.get(1))), out);
+                }
+            }
+            case WAIT -> {
+                if (arguments.size() != 3) {
+                    arity(out, command);
+                }
+                else {
+                    await(text(arguments.get(1)), text(arguments.get(2)), out);
+                }
+            }
+            case CANCEL -> {
+                if (arguments.size() != 2) {
+                    arity(out, command);
+                }
+                else if (permitted(client, out)) {
+                    out.integer(cancel(text(arguments.get(1))) ? 1 : 0);
+                }
+            }
+            case STATS -> out.bulk(json.writeValueAsBytes(jobs.stats()));
+            case QUIT -> {
+                out.simple("OK");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void submit(byte[] body, RespWriter out) {
+        JobRequest request;
+        try {
+            request = json.readValue(body, JobRequest.class);
+        }
+        catch (JacksonException ex) {
+            metrics.error("invalid");
+            out.error("ERR invalid job: " + JsonFaults.describe(ex));
+            return;
+        }
+        if (request == null) {
+            metrics.error("invalid");
+            out.error("ERR invalid job: the JSON is empty");
+            return;
+        }
+        out.bulk(jobs.submit(request).job().id());
+    }
+
+    private Optional<Job> find(String id) {
+        return id.length() > MAX_ID ? Optional.empty() : jobs.find(id);
+    }
+
+    private void await(String id, String timeout, RespWriter out) {
+        long millis;
+        try {
+            millis = Long.parseLong(timeout);
+        }
+        catch (NumberFormatException ex) {
+            millis = -1;
+        }
+        if (millis < 0 || millis > properties.maxWait().toMillis()) {
+            metrics.error("invalid");
+            out.error("ERR timeout must be a whole number of milliseconds from 0 to " + properties.maxWait().toMillis());
+            return;
+        }
+        if (id.length() > MAX_ID) {
+            out.nil();
+            return;
+        }
+        try {
+            job(Optional.of(jobs.await(id, Duration.ofMillis(millis))), out);
+        }
+        catch (JobNotFoundException ex) {
+            out.nil();
+        }
+    }
+
+    private boolean cancel(String id) {
+        if (id.length() > MAX_ID) {
+            return false;
+        }
+        try {
+            jobs.cancel(id);
+            return true;
+        }
+        catch (JobNotFoundException | JobConflictException ex) {
+            return false;
+        }
+    }
+
+    private void job(Optional<Job> job, RespWriter out) {
+        if (job.isPresent()) {
+            out.bulk(json.writeValueAsBytes(job.get()));
+        }
+        else {
+            out.nil();
+        }
+    }
+
+    private boolean permitted(String client, RespWriter out) {
+        Decision decision = limiter.acquire(client);
+        if (!decision.permitted()) {
+            metrics.error("limited");
+            out.error("LIMIT " + decision.message());
+        }
+        return decision.permitted();
+    }
+
+    private void arity(RespWriter out, Command command) {
+        metrics.error("arity");
+        out.error("ERR wrong number of arguments for '" + command.name().toLowerCase(Locale.ROOT) + "' command");
+    }
+
+    private static @Nullable Command command(String name) {
+        for (Command command : Command.values()) {
+            if (command.name().equals(name)) {
+                return command;
+            }
+        }
+        return null;
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "…";
+    }
+}

@@ -1,0 +1,134 @@
+package dev.spindle.tcp;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.spindle.config.TcpProperties;
+import dev.spindle.tcp.RespReader.ProtocolException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection, served by its own virtual thread: read a command, run it, reply. Replies
+ * to pipelined commands go out together once no further command is buffered.
+ *
+ * <p>A stop closes a connection that waits for its next command at once, and lets one that runs a
+ * command finish it and send the reply first.
+ */
+final class RespConnection implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(RespConnection.class);
+
+    /** Small: most commands are short, and thousands of idle connections each hold one. */
+    private static final int READ_BUFFER = 4096;
+
+    /** Send what has piled up once it is this large, even while more commands are buffered. */
+    private static final int FLUSH_AT = 64 * 1024;
+
+    private enum State { IDLE, BUSY, CLOSED }
+
+    private final Socket socket;
+
+    private final RespCommands commands;
+
+    private final TcpProperties limits;
+
+    private final TcpMetrics metrics;
+
+    private final Runnable onClose;
+
+    private final String client;
+
+    private final AtomicReference<State> state = new AtomicReference<>(State.IDLE);
+
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private volatile boolean stopping;
+
+    RespConnection(Socket socket, RespCommands commands, TcpProperties limits, TcpMetrics metrics, Runnable onClose) {
+        this.socket = socket;
+        this.commands = commands;
+        this.limits = limits;
+        this.metrics = metrics;
+        this.onClose = onClose;
+        this.client = "addr:" + socket.getInetAddress().getHostAddress();
+    }
+
+    @Override
+    public void run() {
+        try {
+            serve();
+        }
+        catch (SocketTimeoutException ex) {
+            log.debug("Closing RESP connection from {}: idle", client);
+        }
+        catch (IOException ex) {
+            // the client went away, perhaps mid-command: nothing was run for a half-read command
+            log.debug("RESP connection from {} ended: {}", client, ex.toString());
+        }
+        finally {
+            close();
+        }
+    }
+
+    private void serve() throws IOException {
+        RespReader reader = new RespReader(new BufferedInputStream(socket.getInputStream(), READ_BUFFER),
+                (int) limits.maxInlineLength().toBytes(), (int) limits.maxBulkLength().toBytes(), limits.maxArguments());
+        RespWriter writer = new RespWriter(socket.getOutputStream());
+        while (true) {
+            List<byte[]> command;
+            try {
+                command = reader.next();
+            }
+            catch (ProtocolException ex) {
+                metrics.error("protocol");
+                writer.error("ERR Protocol error: " + ex.getMessage());
+                writer.flush();
+                return;
+            }
+            if (command == null || !state.compareAndSet(State.IDLE, State.BUSY)) {
+                writer.flush();
+                return;
+            }
+            boolean open = commands.execute(command, writer, client);
+            if (!open || stopping || !reader.hasBuffered() || writer.size() >= FLUSH_AT) {
+                writer.flush();
+            }
+            if (!open || !state.compareAndSet(State.BUSY, State.IDLE)) {
+                writer.flush();
+                return;
+            }
+        }
+    }
+
+    /** Asks the connection to end: at once when it waits for a command, after its reply when it runs one. */
+    void stop() {
+        stopping = true;
+        if (state.compareAndSet(State.IDLE, State.CLOSED)) {
+            close();
+        }
+        else {
+            state.compareAndSet(State.BUSY, State.CLOSED);
+        }
+    }
+
+    /** Closes the socket whatever the connection is doing. */
+    void close() {
+        state.set(State.CLOSED);
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            socket.close();
+        }
+        catch (IOException ex) {
+            log.debug("Closing a RESP connection failed", ex);
+        }
+        onClose.run();
+    }
+}

@@ -1,0 +1,74 @@
+package dev.spindle.tcp;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+import dev.spindle.tcp.RespCommands.Command;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The listener's meters, registered once: {@code spindle.tcp.connections} (open now),
+ * {@code spindle.tcp.connections.accepted} and {@code .rejected}, {@code spindle.tcp.commands{command}}
+ * and {@code spindle.tcp.errors{kind}}.
+ */
+final class TcpMetrics {
+
+    private final MeterRegistry registry;
+
+    private final Counter accepted;
+
+    private final Counter rejected;
+
+    private final Map<Command, Counter> commands = new EnumMap<>(Command.class);
+
+    private final Counter unknownCommands;
+
+    private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+
+    TcpMetrics(MeterRegistry registry, Supplier<Number> open) {
+        this.registry = registry;
+        Gauge.builder("spindle.tcp.connections", open).description("RESP connections open now").register(registry);
+        this.accepted = Counter.builder("spindle.tcp.connections.accepted").description("RESP connections accepted")
+            .register(registry);
+        this.rejected = Counter.builder("spindle.tcp.connections.rejected")
+            .description("RESP connections refused because max-connections were open").register(registry);
+        for (Command command : Command.values()) {
+            commands.put(command, counter(command.name().toLowerCase(java.util.Locale.ROOT)));
+        }
+        this.unknownCommands = counter("unknown");
+        for (String kind : new String[] { "protocol", "unknown_command", "arity", "invalid", "busy", "limited", "internal" }) {
+            errors.put(kind, Counter.builder("spindle.tcp.errors").tag("kind", kind)
+                .description("RESP error replies by kind").register(registry));
+        }
+    }
+
+    private Counter counter(String command) {
+        return Counter.builder("spindle.tcp.commands").tag("command", command).description("RESP commands run")
+            .register(registry);
+    }
+
+    void accepted() {
+        accepted.increment();
+    }
+
+    void rejected() {
+        rejected.increment();
+    }
+
+    void command(@Nullable Command command) {
+        (command == null ? unknownCommands : commands.get(command)).increment();
+    }
+
+    /** One error reply of a kind registered in the constructor. */
+    void error(String kind) {
+        Counter counter = errors.get(kind);
+        if (counter != null) {
+            counter.increment();
+        }
+    }
+}
