@@ -30,6 +30,11 @@ final class RespConnection implements Runnable {
     /** Send what has piled up once it is this large, even while more commands are buffered. */
     private static final int FLUSH_AT = 64 * 1024;
 
+    /** After a protocol error, read away at most this much of the client's input, for at most this long. */
+    private static final long DISCARD_LIMIT = 64 * 1024;
+
+    private static final int DISCARD_WAIT_MILLIS = 200;
+
     private enum State { IDLE, BUSY, CLOSED }
 
     private final Socket socket;
@@ -89,6 +94,7 @@ final class RespConnection implements Runnable {
                 metrics.error("protocol");
                 writer.error("ERR Protocol error: " + ex.getMessage());
                 writer.flush();
+                discardInput();
                 return;
             }
             if (command == null || !state.compareAndSet(State.IDLE, State.BUSY)) {
@@ -103,6 +109,27 @@ final class RespConnection implements Runnable {
                 writer.flush();
                 return;
             }
+        }
+    }
+
+    /**
+     * After a protocol error: end our side (FIN after the reply) and read away a little of what the
+     * client still sends, since closing with unread input resets the connection, and a reset can
+     * make the client lose the error reply before it reads it.
+     */
+    private void discardInput() {
+        try {
+            socket.shutdownOutput();
+            socket.setSoTimeout(DISCARD_WAIT_MILLIS);
+            byte[] sink = new byte[4096];
+            long left = DISCARD_LIMIT;
+            int n;
+            while (left > 0 && (n = socket.getInputStream().read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
+                left -= n;
+            }
+        }
+        catch (IOException ex) {
+            // the client is gone or keeps sending: the close below ends it
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.spindle.config.TcpProperties;
 import dev.spindle.intake.IntakeLimiter;
@@ -45,6 +46,8 @@ public class RespServer implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(RespServer.class);
 
     private static final byte[] TOO_MANY = "-ERR max number of clients reached\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private static final long ACCEPT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final TcpProperties properties;
 
@@ -118,7 +121,9 @@ public class RespServer implements SmartLifecycle {
             }
             catch (IOException ex) {
                 if (running && !socket.isClosed()) {
+                    // out of file descriptors, say: do not spin on it
                     log.warn("Accepting a RESP connection failed: {}", ex.toString());
+                    LockSupport.parkNanos(ACCEPT_RETRY_NANOS);
                 }
             }
         }
@@ -129,8 +134,8 @@ public class RespServer implements SmartLifecycle {
             open.decrementAndGet();
             metrics.rejected();
             try (socket) {
-                socket.setSoLinger(true, 0);
                 socket.getOutputStream().write(TOO_MANY);
+                socket.shutdownOutput();
             }
             return;
         }
