@@ -1,6 +1,5 @@
 package dev.spindle.tcp;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -82,8 +81,8 @@ final class RespConnection implements Runnable {
     }
 
     private void serve() throws IOException {
-        RespReader reader = new RespReader(new BufferedInputStream(socket.getInputStream(), READ_BUFFER),
-                (int) limits.maxInlineLength().toBytes(), (int) limits.maxBulkLength().toBytes(), limits.maxArguments());
+        RespReader reader = new RespReader(socket.getInputStream(), READ_BUFFER, (int) limits.maxInlineLength().toBytes(),
+                (int) limits.maxBulkLength().toBytes(), limits.maxArguments());
         RespWriter writer = new RespWriter(socket.getOutputStream());
         while (true) {
             List<byte[]> command;
