@@ -19,7 +19,7 @@ import org.springframework.validation.annotation.Validated;
  * @param port TCP port; 0 picks a free one
  * @param address the address to bind; empty: every interface, like {@code server.address}
  * @param maxConnections connections open at once; one more gets {@code -ERR max number of clients reached} and is closed
- * @param idleTimeout a connection that sends nothing for this long is closed
+ * @param idleTimeout a connection that sends nothing for this long is closed (checked a few times per timeout); 0 never closes one
  * @param maxInlineLength longest inline command line (and longest RESP header line); a longer one
  *        gets a protocol error and the connection is closed
  * @param maxBulkLength largest bulk string (a SUBMIT's JSON); a larger one gets a protocol error and a close

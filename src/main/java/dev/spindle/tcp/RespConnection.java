@@ -2,13 +2,13 @@ package dev.spindle.tcp;
 
 import java.io.IOException;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.spindle.config.TcpProperties;
 import dev.spindle.tcp.RespReader.ProtocolException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +52,11 @@ final class RespConnection implements Runnable {
 
     private final AtomicBoolean closed = new AtomicBoolean();
 
+    private final long created = System.nanoTime();
+
     private volatile boolean stopping;
+
+    private volatile @Nullable RespReader reader;
 
     RespConnection(Socket socket, RespCommands commands, TcpProperties limits, TcpMetrics metrics, Runnable onClose) {
         this.socket = socket;
@@ -68,9 +72,6 @@ final class RespConnection implements Runnable {
         try {
             serve();
         }
-        catch (SocketTimeoutException ex) {
-            log.debug("Closing RESP connection from {}: idle", client);
-        }
         catch (IOException ex) {
             // the client went away, perhaps mid-command: nothing was run for a half-read command
             log.debug("RESP connection from {} ended: {}", client, ex.toString());
@@ -83,6 +84,7 @@ final class RespConnection implements Runnable {
     private void serve() throws IOException {
         RespReader reader = new RespReader(socket.getInputStream(), READ_BUFFER, (int) limits.maxInlineLength().toBytes(),
                 (int) limits.maxBulkLength().toBytes(), limits.maxArguments());
+        this.reader = reader;
         RespWriter writer = new RespWriter(socket.getOutputStream());
         while (true) {
             List<byte[]> command;
@@ -109,6 +111,23 @@ final class RespConnection implements Runnable {
                 return;
             }
         }
+    }
+
+    /**
+     * Closes the connection if it waits for a command and nothing arrived since {@code idleSince}
+     * ({@link System#nanoTime()}); a command in hand (a long WAIT) is not idle.
+     *
+     * @return whether it was closed
+     */
+    boolean closeIfIdle(long idleSince) {
+        RespReader current = reader;
+        long last = current == null ? created : current.lastRead();
+        if (last - idleSince < 0 && state.compareAndSet(State.IDLE, State.CLOSED)) {
+            log.debug("Closing RESP connection from {}: idle", client);
+            close();
+            return true;
+        }
+        return false;
     }
 
     /**

@@ -40,6 +40,9 @@ final class RespReader {
 
     private int limit;
 
+    /** When data last arrived ({@link System#nanoTime()}), for the idle timeout. */
+    private volatile long lastRead = System.nanoTime();
+
     /** A line that does not fit in what is buffered is gathered here (grown up to the line limit, then kept). */
     private byte[] scratch = new byte[0];
 
@@ -71,6 +74,11 @@ final class RespReader {
         }
     }
 
+    /** When data last arrived from the client ({@link System#nanoTime()}). */
+    long lastRead() {
+        return lastRead;
+    }
+
     /** Whether a further command is already buffered (then replies can wait to go out together). */
     boolean hasBuffered() {
         return position < limit;
@@ -83,6 +91,7 @@ final class RespReader {
         }
         position = 0;
         limit = n;
+        lastRead = System.nanoTime();
         return true;
     }
 
@@ -134,6 +143,7 @@ final class RespReader {
             if (in.readNBytes(bulk, have, length - have) < length - have) {
                 throw new EOFException();
             }
+            lastRead = System.nanoTime();
         }
         int cr = read();
         int lf = read();
