@@ -169,8 +169,12 @@ final class Downstream implements AutoCloseable {
                 contentType = entity.getContentType();
                 try (InputStream in = entity.getContent()) {
                     // reading to the end gives the connection back to the pool; a body over the
-                    // limit is not read further, and closing the response discards the connection
-                    body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+                    // limit is not read further, and closing the response discards the connection.
+                    // With a Content-Length, ask for that much (+1 to see the end) rather than the
+                    // limit: readNBytes sizes its buffers by what it is asked for.
+                    long declared = entity.getContentLength();
+                    long want = declared >= 0 && declared <= max ? declared + 1 : max + 1;
+                    body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, want));
                 }
             }
             return new Response(response.getCode(), response.getReasonPhrase(), contentType, body, body.length > max);

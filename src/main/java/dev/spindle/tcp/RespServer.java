@@ -67,8 +67,7 @@ public class RespServer implements SmartLifecycle {
 
     private final AtomicInteger open = new AtomicInteger();
 
-    private final ScheduledExecutorService sweeper = Executors
-        .newSingleThreadScheduledExecutor(Thread.ofPlatform().name("spindle-tcp-idle").daemon().factory());
+    private volatile @Nullable ScheduledExecutorService sweeper;
 
     private final ThreadFactory connectionThreads = Thread.ofVirtual().name("spindle-tcp-", 0).factory();
 
@@ -116,8 +115,12 @@ public class RespServer implements SmartLifecycle {
         }
         acceptor = Thread.ofPlatform().name("spindle-tcp-accept").daemon().start(this::acceptLoop);
         if (properties.idleTimeout().isPositive()) {
+            // made at each start: a stopped context (a test context the cache paused) starts again
+            ScheduledExecutorService idle = Executors
+                .newSingleThreadScheduledExecutor(Thread.ofPlatform().name("spindle-tcp-idle").daemon().factory());
             long every = Math.max(10, Math.min(1000, properties.idleTimeout().toMillis() / 4));
-            sweeper.scheduleWithFixedDelay(this::closeIdle, every, every, TimeUnit.MILLISECONDS);
+            idle.scheduleWithFixedDelay(this::closeIdle, every, every, TimeUnit.MILLISECONDS);
+            sweeper = idle;
         }
         log.info("RESP listener on port {} (at most {} connections)", port(), properties.maxConnections());
     }
@@ -185,7 +188,10 @@ public class RespServer implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
-        sweeper.shutdownNow();
+        ScheduledExecutorService idle = sweeper;
+        if (idle != null) {
+            idle.shutdownNow();
+        }
         ServerSocket socket = server;
         if (socket == null) {
             return;

@@ -52,6 +52,21 @@ class RespShutdownTests {
         }
     }
 
+    @Test
+    void aStoppedContextStartsAgainWithItsListener() throws Exception {
+        // as Spring's test context cache pauses and resumes contexts
+        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(SpindleApplication.class,
+                TestHandlers.class).profiles("test").run()) {
+            context.stop();
+            context.start();
+
+            try (Socket socket = socket(context.getBean(RespServer.class).port())) {
+                socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertThat(reader(socket).readLine()).isEqualTo("+PONG");
+            }
+        }
+    }
+
     private static Socket socket(int port) throws IOException {
         Socket socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(30_000);
