@@ -9,8 +9,8 @@
 #   2. PING pipelined -P 16, 32 connections (target >= 40 % of redis-server)
 #   3. SUBMIT of a noop job delayed by a day (stored and queued, not run, so no drain competes with
 #      later measurements), plain and -P 16 (reported; redis-server LPUSH beside it)
-#   4. 10,000 idle connections: RSS growth per connection of Spindle (target <= 16 KB) and of
-#      redis-server for reference
+#   4. 10,000 idle connections, measured first on the fresh JVM: RSS growth per connection of
+#      Spindle (target <= 16 KB; with the live heap after a full GC beside it) and of redis-server
 # Each throughput figure is the median of TCP_BENCH_RUNS runs (default 3), Spindle and redis
 # alternating. Prints a markdown block and writes it to bench/results/tcp-<UTC time>.md.
 #
@@ -72,13 +72,42 @@ curl -fs "http://127.0.0.1:$MGMT_PORT/actuator/health/readiness" >/dev/null || {
 SPINDLE_PID=$(pgrep -f -- "--spindle.tcp.port=$RESP_PORT" | head -1)
 log "spindle pid $SPINDLE_PID, redis pid $REDIS_PID"
 
+# --- idle connections (first, on a fresh JVM: later load would have grown the heap already) ----
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# Java heap in use after a full GC (KB), or 0 for a process that is not a JVM
+heap_kb() {
+  "$JDK/bin/jcmd" "$1" GC.run >/dev/null 2>&1 || { echo 0; return; }
+  "$JDK/bin/jcmd" "$1" GC.heap_info 2>/dev/null | awk '/total/ && /used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub(/K,?/, "", v); print v; exit}}'
+}
+"$JDK/bin/javac" -d "$WORK" "$HERE/IdleClients.java"
+idle_growth() { # pid port -> KB of RSS growth per connection
+  local pid=$1 port=$2 before after heap0 heap1
+  heap0=$(heap_kb "$pid"); before=$(rss_kb "$pid")
+  "$JAVA" -Xss256k -cp "$WORK" IdleClients 127.0.0.1 "$port" "$IDLE" > "$WORK/idle.out" 2>&1 &
+  IDLE_PID=$!
+  for _ in $(seq 1 120); do grep -q ready "$WORK/idle.out" 2>/dev/null && break; sleep 0.5; done
+  grep -q ready "$WORK/idle.out" || { cat "$WORK/idle.out" >&2; echo "?"; return; }
+  sleep 2  # let the server finish registering the last connections before reading its RSS
+  heap1=$(heap_kb "$pid"); after=$(rss_kb "$pid")
+  kill "$IDLE_PID"; wait "$IDLE_PID" 2>/dev/null || true; IDLE_PID=""
+  awk -v a="$after" -v b="$before" -v n="$IDLE" -v h0="${heap0:-0}" -v h1="${heap1:-0}" 'BEGIN {
+    printf "%.1f KB (RSS %d MB -> %d MB", (a - b) / n, b / 1024, a / 1024
+    if (h1 > 0) printf "; live heap +%.1f KB per connection", (h1 - h0) / n
+    printf ")" }'
+}
+log "$IDLE idle connections to Spindle"
+SPINDLE_IDLE=$(idle_growth "$SPINDLE_PID" $RESP_PORT)
+log "$IDLE idle connections to redis-server"
+REDIS_IDLE=$(idle_growth "$REDIS_PID" $REDIS_PORT)
+
+
 # rps of one redis-benchmark run: bench <port> <args...> -> "<test> <rps>" lines
 bench() {
   local port=$1; shift
   # CSV: "test","rps", then six latency columns; a custom command's name holds commas and quotes,
   # so the rps is taken counting from the end
   redis-benchmark -h 127.0.0.1 -p "$port" --csv "$@" 2>/dev/null \
-    | awk -F',' 'NR > 1 {name = $1; gsub(/"/, "", name); rps = $(NF - 6); gsub(/"/, "", rps); print name, rps}'
+    | awk -F',' 'NR > 1 {name = $1; gsub(/"/, "", name); rps = $(NF - 6); gsub(/"/, "", rps); print rps, name}'
 }
 median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
@@ -92,38 +121,17 @@ for run in $(seq 1 "$RUNS"); do
   log "run $run of $RUNS"
   for target in redis spindle; do
     port=$REDIS_PORT; [[ $target == spindle ]] && port=$RESP_PORT
-    while read -r test rps; do R[$target.$test.c32]+="$rps "; done < <(bench "$port" -t ping -c 32 -n "$REQUESTS")
-    while read -r test rps; do R[$target.$test.p16]+="$rps "; done < <(bench "$port" -t ping -c 32 -n $((REQUESTS * 5)) -P 16)
+    while read -r rps test; do R[$target.$test.c32]+="$rps "; done < <(bench "$port" -t ping -c 32 -n "$REQUESTS")
+    while read -r rps test; do R[$target.$test.p16]+="$rps "; done < <(bench "$port" -t ping -c 32 -n $((REQUESTS * 5)) -P 16)
   done
-  while read -r _ rps; do R[spindle.SUBMIT.c32]+="$rps "; done < <(bench $RESP_PORT -c 32 -n 20000 SUBMIT '{"type":"noop","delay":"PT24H"}')
-  while read -r _ rps; do R[spindle.SUBMIT.p16]+="$rps "; done < <(bench $RESP_PORT -c 32 -n 50000 -P 16 SUBMIT '{"type":"noop","delay":"PT24H"}')
-  while read -r _ rps; do R[redis.LPUSH.c32]+="$rps "; done < <(bench $REDIS_PORT -t lpush -c 32 -n 100000)
-  while read -r _ rps; do R[redis.LPUSH.p16]+="$rps "; done < <(bench $REDIS_PORT -t lpush -c 32 -n 500000 -P 16)
+  while read -r rps _; do R[spindle.SUBMIT.c32]+="$rps "; done < <(bench $RESP_PORT -c 32 -n 20000 SUBMIT '{"type":"noop","delay":"PT24H"}')
+  while read -r rps _; do R[spindle.SUBMIT.p16]+="$rps "; done < <(bench $RESP_PORT -c 32 -n 50000 -P 16 SUBMIT '{"type":"noop","delay":"PT24H"}')
+  while read -r rps _; do R[redis.LPUSH.c32]+="$rps "; done < <(bench $REDIS_PORT -t lpush -c 32 -n 100000)
+  while read -r rps _; do R[redis.LPUSH.p16]+="$rps "; done < <(bench $REDIS_PORT -t lpush -c 32 -n 500000 -P 16)
 done
 m() { tr ' ' '\n' <<< "${R[$1]:-}" | grep -v '^$' | median; }
 runs() { echo "${R[$1]:-}" | tr -s ' ' | sed 's/ $//' | tr ' ' '/'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f", 100 * a / b}'; }
-
-# --- idle connections --------------------------------------------------------------------------
-rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-"$JDK/bin/javac" -d "$WORK" "$HERE/IdleClients.java"
-idle_growth() { # pid port -> KB of RSS growth per connection
-  local pid=$1 port=$2 before after
-  before=$(rss_kb "$pid")
-  "$JAVA" -Xss256k -cp "$WORK" IdleClients 127.0.0.1 "$port" "$IDLE" > "$WORK/idle.out" 2>&1 &
-  IDLE_PID=$!
-  for _ in $(seq 1 120); do grep -q ready "$WORK/idle.out" 2>/dev/null && break; sleep 0.5; done
-  grep -q ready "$WORK/idle.out" || { cat "$WORK/idle.out" >&2; echo "?"; return; }
-  sleep 2  # let the server finish registering the last connections before reading its RSS
-  after=$(rss_kb "$pid")
-  kill "$IDLE_PID"; wait "$IDLE_PID" 2>/dev/null || true; IDLE_PID=""
-  awk -v a="$after" -v b="$before" -v n="$IDLE" 'BEGIN {printf "%.1f KB (RSS %d MB -> %d MB)", (a - b) / n, b / 1024, a / 1024}'
-}
-log "$IDLE idle connections to Spindle"
-SPINDLE_IDLE=$(idle_growth "$SPINDLE_PID" $RESP_PORT)
-OPEN_SEEN=$(grep -c "max number of clients" "$WORK/spindle.log" || true)
-log "$IDLE idle connections to redis-server"
-REDIS_IDLE=$(idle_growth "$REDIS_PID" $REDIS_PORT)
 
 # --- report ------------------------------------------------------------------------------------
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
