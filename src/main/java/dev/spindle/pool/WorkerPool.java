@@ -207,7 +207,11 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     }
 
     private synchronized void startNow() {
-        if (!running || started) {
+        if (started) {
+            log.warn("The worker pool was stopped and cannot start again; restart the application");
+            return;
+        }
+        if (!running) {
             return;
         }
         startedAt = clock.instant();
@@ -276,6 +280,15 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     @Override
     public boolean isRunning() {
         return running;
+    }
+
+    /**
+     * Not paused with its context (as Spring's test context cache pauses contexts not in use): a
+     * stopped pool has drained and released its threads, and does not start again.
+     */
+    @Override
+    public boolean isPauseable() {
+        return false;
     }
 
     @Override
