@@ -61,6 +61,8 @@ public class JobService implements SmartLifecycle {
 
     private final Validator validator;
 
+    private final JobMetrics metrics;
+
     private final Clock clock;
 
     private final TimeBasedEpochGenerator ids = Generators.timeBasedEpochGenerator();
@@ -68,13 +70,14 @@ public class JobService implements SmartLifecycle {
     private volatile boolean accepting;
 
     JobService(JobStore store, WorkerPool pool, JobHandlers handlers, JobWatchers watchers, JobProperties properties,
-            Validator validator, Clock clock) {
+            Validator validator, JobMetrics metrics, Clock clock) {
         this.store = store;
         this.pool = pool;
         this.handlers = handlers;
         this.watchers = watchers;
         this.properties = properties;
         this.validator = validator;
+        this.metrics = metrics;
         this.clock = clock;
     }
 
@@ -276,6 +279,7 @@ public class JobService implements SmartLifecycle {
             throw ex;
         }
         pool.enqueue(toInsert.stream().map(NewJob::toQueued).toList(), toInsert.size());
+        toInsert.forEach(job -> metrics.submitted(job.type()));
         return submissions;
     }
 

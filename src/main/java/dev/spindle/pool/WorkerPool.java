@@ -24,6 +24,8 @@ import dev.spindle.job.JobError;
 import dev.spindle.job.JobFailure;
 import dev.spindle.job.JobHandler;
 import dev.spindle.job.JobHandlers;
+import dev.spindle.job.JobMetrics;
+import dev.spindle.job.JobMetrics.Outcome;
 import dev.spindle.job.JobWatchers;
 import dev.spindle.pool.Execution.Stop;
 import dev.spindle.store.Completion;
@@ -32,9 +34,12 @@ import dev.spindle.store.NodeHeartbeat;
 import dev.spindle.store.QueuedJob;
 import dev.spindle.store.StoreListener;
 import dev.spindle.store.StoreMigrations;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.NullNode;
 
@@ -60,6 +65,11 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
 
     private static final Duration INTERRUPTED_JOBS_GRACE = Duration.ofSeconds(5);
+
+    private static final String SHUTDOWN = "shutdown";
+
+    /** The MDC key under which a job's log lines carry its id. */
+    public static final String JOB_ID_MDC = "jobId";
 
     private static final long PROGRESS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -98,6 +108,8 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     private final Thread dispatchThread;
 
+    private final JobMetrics metrics;
+
     private volatile boolean running;
 
     /** Set once the store was ready and dispatching began; a stop before then has nothing to drain. */
@@ -108,7 +120,8 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     private @Nullable AutoCloseable subscription;
 
     WorkerPool(JobStore store, StoreMigrations migrations, JobHandlers handlers, JobWatchers watchers, PoolProperties properties,
-            ClusterProperties cluster, JobProperties jobProperties, NodeProperties nodeProperties, Clock clock) {
+            ClusterProperties cluster, JobProperties jobProperties, NodeProperties nodeProperties, JobMetrics metrics,
+            MeterRegistry meters, Clock clock) {
         this.store = store;
         this.migrations = migrations;
         this.handlers = handlers;
@@ -129,6 +142,14 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         this.housekeeping = Executors
             .newSingleThreadScheduledExecutor(Thread.ofPlatform().name("spindle-heartbeat").daemon().factory());
         this.dispatchThread = Thread.ofPlatform().name("spindle-dispatcher").daemon().unstarted(this::dispatchLoop);
+        this.metrics = metrics;
+        Gauge.builder("spindle.pool.running", queue, ReadyQueue::running).description("Jobs running on this node")
+            .register(meters);
+        Gauge.builder("spindle.pool.queued", dispatcher, Dispatcher::queued)
+            .description("Jobs queued (ready and delayed; with PostgreSQL an estimate between heartbeats)")
+            .register(meters);
+        Gauge.builder("spindle.pool.concurrency", properties, PoolProperties::concurrency)
+            .description("Jobs that may run at once on this node").register(meters);
     }
 
     // --- admission and queueing, used by JobService -------------------------------------------
@@ -336,6 +357,8 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     private void start(Job job) {
         Execution execution = new Execution(job.id());
+        Instant claimed = job.startedAt() == null ? clock.instant() : job.startedAt();
+        metrics.waited(job.type(), Duration.between(job.runAt(), claimed));
         Instant deadline = clock.instant().plus(job.timeout());
         long[] lastProgress = { 0 };
         execution.claimed(job, deadline, fraction -> {
@@ -354,8 +377,13 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
                 job.timeout().toNanos(), TimeUnit.NANOSECONDS);
         JsonNode result = null;
         Throwable failure = null;
+        long began = System.nanoTime();
+        boolean ran = false;
+        // everything the job logs on its thread carries its id (structured logs show the MDC)
+        MDC.put(JOB_ID_MDC, job.id());
         try {
             if (execution.begin(Thread.currentThread())) {
+                ran = true;
                 result = handle(execution, job);
             }
         }
@@ -364,6 +392,10 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         }
         finally {
             timeout.cancel(false);
+            if (ran) {
+                metrics.ran(job.type(), System.nanoTime() - began);
+            }
+            MDC.remove(JOB_ID_MDC);
         }
         boolean ownOutcome = execution.stop(Stop.COMPLETED);
         Thread.interrupted();
@@ -407,7 +439,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
                     new JobError(JobError.TIMEOUT, "Attempt " + job.attempt() + " ran past its timeout of " + job.timeout()),
                     true, now);
             case SHUTDOWN -> Completion.interrupted(job.id(), job.fencingToken(),
-                    new JobError("shutdown", "Interrupted by a shutdown; runs again at the next start"), now);
+                    new JobError(SHUTDOWN, "Interrupted by a shutdown; runs again at the next start"), now);
             case COMPLETED -> throw new IllegalStateException("a completed attempt has its own outcome");
         };
     }
@@ -419,6 +451,17 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         return Completion.failed(job.id(), job.fencingToken(), error, now);
     }
 
+    private static Outcome outcome(Completion completion) {
+        return switch (completion.state()) {
+            case SUCCEEDED -> Outcome.SUCCEEDED;
+            case FAILED -> Outcome.FAILED;
+            case CANCELLED -> Outcome.CANCELLED;
+            case QUEUED, RUNNING -> !completion.refundAttempt() ? Outcome.RETRIED
+                    : completion.error() != null && completion.error().code().equals(SHUTDOWN) ? Outcome.INTERRUPTED
+                    : Outcome.DEFERRED;
+        };
+    }
+
     /** Runs on the writer thread once completions are stored. */
     private void afterWrite(List<Completion> completions) {
         queue.release(completions.size());
@@ -426,6 +469,9 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         List<QueuedJob> requeued = new ArrayList<>();
         for (Completion completion : completions) {
             Execution execution = executions.remove(completion.id());
+            if (execution != null) {
+                metrics.completed(execution.job().type(), outcome(completion));
+            }
             if (completion.state().isTerminal()) {
                 finished.add(completion.id());
             }

@@ -1,0 +1,78 @@
+package dev.spindle.job;
+
+import java.util.List;
+import java.util.stream.IntStream;
+
+import dev.spindle.Api;
+import dev.spindle.SpindleTest;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The job meters follow the jobs run, and Prometheus shows them with their tags and histogram buckets. */
+@SpindleTest
+class JobMetricsTests {
+
+    @LocalServerPort
+    int port;
+
+    @Value("${local.management.port}")
+    int managementPort;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Test
+    void countsAndTimersFollowTheJobs() {
+        double submitted = counter("spindle.jobs.submitted", "noop");
+        double succeeded = completed("noop", "succeeded");
+        long runs = meters.get("spindle.jobs.run").tag("type", "noop").timer().count();
+        Api api = new Api(port);
+
+        List<String> ids = IntStream.range(0, 5).mapToObj(i -> api.submit("{\"type\": \"noop\"}")).toList();
+        ids.forEach(api::awaitTerminal);
+        String failed = api.submit("{\"type\": \"sleep\", \"payload\": {\"ms\": 60000}, \"timeout\": \"PT0.1S\", \"maxAttempts\": 1}");
+        api.awaitTerminal(failed);
+
+        assertThat(counter("spindle.jobs.submitted", "noop") - submitted).isEqualTo(5);
+        assertThat(completed("noop", "succeeded") - succeeded).isEqualTo(5);
+        assertThat(meters.get("spindle.jobs.run").tag("type", "noop").timer().count() - runs).isEqualTo(5);
+        assertThat(completed("sleep", "failed")).isPositive();
+        assertThat(meters.get("spindle.jobs.wait").tag("type", "noop").timer().count()).isGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void prometheusShowsTheMetersWithBoundedTagsAndBuckets() {
+        Api api = new Api(port);
+        api.awaitTerminal(api.submit("{\"type\": \"noop\"}"));
+
+        String text = new Api(managementPort).get("/actuator/prometheus").raw().body();
+
+        assertThat(text).contains("spindle_jobs_submitted_total{type=\"noop\"}")
+            .contains("spindle_jobs_completed_total{outcome=\"succeeded\",type=\"noop\"}")
+            .contains("spindle_jobs_completed_total{outcome=\"deferred\",type=\"http\"}")
+            .contains("spindle_jobs_wait_seconds_bucket{type=\"noop\",le=")
+            .contains("spindle_jobs_run_seconds_bucket{type=\"noop\",le=")
+            .contains("spindle_pool_running ")
+            .contains("spindle_pool_queued ")
+            .contains("spindle_pool_concurrency 64.0");
+        assertThat(text.lines().filter(line -> line.startsWith("spindle_jobs_completed_total{"))
+            .map(line -> line.replaceAll(".*type=\"([^\"]+)\".*", "$1")).distinct())
+            .as("type tags are the registered types and 'other'")
+            .allSatisfy(type -> assertThat(type).isIn("noop", "sleep", "http", "other", "counting", "gate", "flaky",
+                    "record", "big", "fail"));
+    }
+
+    private double counter(String name, String type) {
+        return meters.get(name).tag("type", type).counter().count();
+    }
+
+    private double completed(String type, String outcome) {
+        return meters.get("spindle.jobs.completed").tag("type", type).tag("outcome", outcome).counter().count();
+    }
+}
