@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,11 +36,25 @@ public class JobMetrics {
 
     private final TypeMeters other;
 
+    private final Counter rejected;
+
     JobMetrics(JobHandlers handlers, MeterRegistry registry) {
+        this.rejected = Counter.builder("spindle.jobs.rejected")
+            .description("Submitted jobs refused: backlog full or intake closed").register(registry);
         for (JobHandler handler : handlers.all()) {
             byType.put(handler.type(), new TypeMeters(handler.type(), registry));
         }
         this.other = new TypeMeters(OTHER, registry);
+    }
+
+    /** A submission refused because the backlog was full or intake was closed (503 / -BUSY). */
+    public void rejected(int jobs) {
+        rejected.increment(jobs);
+    }
+
+    /** An attempt that ran past its timeout (also counted as failed or retried). */
+    public void timedOut(String type) {
+        meters(type).timedOut.increment();
     }
 
     public void submitted(String type) {
@@ -60,6 +75,49 @@ public class JobMetrics {
         meters(type).run.record(Duration.ofNanos(nanos));
     }
 
+    /** What the meters hold now, per job type that has seen any job (for /actuator/workerpool). */
+    public Map<String, TypeStats> snapshot() {
+        Map<String, TypeStats> stats = new java.util.TreeMap<>();
+        byType.forEach((type, meters) -> stats.put(type, meters.stats()));
+        stats.put(OTHER, other.stats());
+        stats.values().removeIf(type -> type.submitted() == 0 && type.run().count() == 0);
+        return stats;
+    }
+
+    public long rejectedCount() {
+        return (long) rejected.count();
+    }
+
+    /** One job type's counts and timings. */
+    public record TypeStats(long submitted, Map<String, Long> completed, long timedOut, TimerStats queueWait, TimerStats run) {
+    }
+
+    /**
+     * A timer's count and percentiles in milliseconds, estimated from its histogram buckets (the
+     * upper bound of the bucket the percentile falls in), and the largest value recently seen.
+     */
+    public record TimerStats(long count, double meanMs, double p50Ms, double p99Ms, double maxMs) {
+
+        static TimerStats of(Timer timer) {
+            var snapshot = timer.takeSnapshot();
+            return new TimerStats(snapshot.count(), snapshot.mean(TimeUnit.MILLISECONDS),
+                    percentile(snapshot, 0.5), percentile(snapshot, 0.99), snapshot.max(TimeUnit.MILLISECONDS));
+        }
+
+        private static double percentile(io.micrometer.core.instrument.distribution.HistogramSnapshot snapshot, double p) {
+            long total = snapshot.count();
+            if (total == 0) {
+                return 0;
+            }
+            for (var bucket : snapshot.histogramCounts()) {
+                if (bucket.count() >= p * total) {
+                    return Math.min(bucket.bucket(TimeUnit.MILLISECONDS), snapshot.max(TimeUnit.MILLISECONDS));
+                }
+            }
+            return snapshot.max(TimeUnit.MILLISECONDS);
+        }
+    }
+
     private TypeMeters meters(String type) {
         TypeMeters meters = byType.get(type);
         return meters == null ? other : meters;
@@ -75,7 +133,11 @@ public class JobMetrics {
 
         final Timer run;
 
+        final Counter timedOut;
+
         TypeMeters(String type, MeterRegistry registry) {
+            timedOut = Counter.builder("spindle.jobs.timeouts").tag("type", type)
+                .description("Attempts that ran past their timeout").register(registry);
             submitted = Counter.builder("spindle.jobs.submitted").tag("type", type)
                 .description("Jobs accepted (an idempotent repeat is not counted)").register(registry);
             for (Outcome outcome : Outcome.values()) {
@@ -86,6 +148,13 @@ public class JobMetrics {
                 .description("From when a job could start to when it started").register(registry);
             run = Timer.builder("spindle.jobs.run").tag("type", type).publishPercentileHistogram()
                 .description("Run time of one attempt").register(registry);
+        }
+
+        TypeStats stats() {
+            Map<String, Long> counts = new java.util.LinkedHashMap<>();
+            completed.forEach((outcome, counter) -> counts.put(outcome.tag, (long) counter.count()));
+            return new TypeStats((long) submitted.count(), counts, (long) timedOut.count(), TimerStats.of(wait),
+                    TimerStats.of(run));
         }
     }
 }

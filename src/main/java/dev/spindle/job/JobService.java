@@ -292,6 +292,7 @@ public class JobService implements SmartLifecycle {
                     RETRY_AFTER_STOPPED);
         }
         if (!pool.tryReserve(jobs)) {
+            metrics.rejected(jobs);
             throw new OverloadedException("The backlog is full (%d queued jobs at most); retry later"
                 .formatted(pool.stats().maxQueued()), RETRY_AFTER_BACKLOG);
         }

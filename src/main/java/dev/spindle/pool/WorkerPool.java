@@ -435,13 +435,18 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         return switch (reason) {
             case CANCELLED -> Completion.cancelled(job.id(), job.fencingToken(),
                     new JobError(JobError.CANCELLED, "Cancelled while running"), now);
-            case TIMED_OUT -> failedAttempt(job,
-                    new JobError(JobError.TIMEOUT, "Attempt " + job.attempt() + " ran past its timeout of " + job.timeout()),
-                    true, now);
+            case TIMED_OUT -> timedOut(job, now);
             case SHUTDOWN -> Completion.interrupted(job.id(), job.fencingToken(),
                     new JobError(SHUTDOWN, "Interrupted by a shutdown; runs again at the next start"), now);
             case COMPLETED -> throw new IllegalStateException("a completed attempt has its own outcome");
         };
+    }
+
+    private Completion timedOut(Job job, Instant now) {
+        metrics.timedOut(job.type());
+        return failedAttempt(job,
+                new JobError(JobError.TIMEOUT, "Attempt " + job.attempt() + " ran past its timeout of " + job.timeout()),
+                true, now);
     }
 
     private Completion failedAttempt(Job job, JobError error, boolean retryable, Instant now) {

@@ -68,6 +68,32 @@ class JobMetricsTests {
                     "record", "big", "fail"));
     }
 
+    @Test
+    void theWorkerPoolEndpointShowsThePoolAndEachTypesCountsAndPercentiles() {
+        Api api = new Api(port);
+        Api management = new Api(managementPort);
+        long before = management.get("/actuator/workerpool").body().path("types").path("noop").path("submitted").asLong();
+
+        IntStream.range(0, 3).mapToObj(i -> api.submit("{\"type\": \"noop\"}")).toList().forEach(api::awaitTerminal);
+        String slow = api.submit("{\"type\": \"sleep\", \"payload\": {\"ms\": 60000}, \"timeout\": \"PT0.1S\", \"maxAttempts\": 1}");
+        api.awaitTerminal(slow);
+
+        var view = management.get("/actuator/workerpool").body();
+        assertThat(view.path("concurrency").asInt()).isEqualTo(64);
+        assertThat(view.path("node").asString()).isEqualTo("test-node");
+        assertThat(view.has("running")).isTrue();
+        assertThat(view.has("queued")).isTrue();
+        assertThat(view.has("rejected")).isTrue();
+        var noop = view.path("types").path("noop");
+        assertThat(noop.path("submitted").asLong() - before).isEqualTo(3);
+        assertThat(noop.path("completed").path("succeeded").asLong()).isGreaterThanOrEqualTo(3);
+        assertThat(noop.path("run").path("count").asLong()).isGreaterThanOrEqualTo(3);
+        assertThat(noop.path("queueWait").path("p99Ms").asDouble()).isGreaterThanOrEqualTo(noop.path("queueWait").path("p50Ms").asDouble());
+        var sleep = view.path("types").path("sleep");
+        assertThat(sleep.path("timedOut").asLong()).isPositive();
+        assertThat(sleep.path("run").path("p50Ms").asDouble()).isGreaterThanOrEqualTo(90);
+    }
+
     private double counter(String name, String type) {
         return meters.get(name).tag("type", type).counter().count();
     }
