@@ -42,6 +42,31 @@ public class TestHandlers {
         return new RecordingHandler();
     }
 
+    /** Logs one line per attempt, so tests can see what a job's log lines carry. */
+    @Bean
+    JobHandler loggingHandler() {
+        return new JobHandler() {
+
+            private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("dev.spindle.test.LoggingJob");
+
+            @Override
+            public String type() {
+                return "log";
+            }
+
+            @Override
+            public String description() {
+                return "Logs its payload.";
+            }
+
+            @Override
+            public JsonNode handle(JobContext context) {
+                log.info("working on {}", context.payload());
+                return context.payload();
+            }
+        };
+    }
+
     @Bean
     JobHandler bigResultHandler() {
         return new JobHandler() {

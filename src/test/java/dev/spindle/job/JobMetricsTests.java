@@ -65,7 +65,7 @@ class JobMetricsTests {
             .map(line -> line.replaceAll(".*type=\"([^\"]+)\".*", "$1")).distinct())
             .as("type tags are the registered types and 'other'")
             .allSatisfy(type -> assertThat(type).isIn("noop", "sleep", "http", "other", "counting", "gate", "flaky",
-                    "record", "big", "fail"));
+                    "record", "big", "fail", "log"));
     }
 
     @Test
@@ -92,6 +92,29 @@ class JobMetricsTests {
         var sleep = view.path("types").path("sleep");
         assertThat(sleep.path("timedOut").asLong()).isPositive();
         assertThat(sleep.path("run").path("p50Ms").asDouble()).isGreaterThanOrEqualTo(90);
+    }
+
+    @Test
+    void everyLineAJobLogsCarriesItsId() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+            .getLogger("dev.spindle.test.LoggingJob");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines = new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try {
+            Api api = new Api(port);
+            List<String> ids = IntStream.range(0, 3).mapToObj(i -> api.submit("{\"type\": \"log\", \"payload\": {\"n\": " + i + "}}")).toList();
+            ids.forEach(api::awaitTerminal);
+
+            assertThat(lines.list).hasSize(3);
+            for (var line : lines.list) {
+                String n = line.getFormattedMessage().replaceAll(".*\"n\":(\\d+).*", "$1");
+                assertThat(line.getMDCPropertyMap()).containsEntry("jobId", ids.get(Integer.parseInt(n)));
+            }
+        }
+        finally {
+            logger.detachAppender(lines);
+        }
     }
 
     private double counter(String name, String type) {
