@@ -222,6 +222,14 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         migrations.ready().thenRun(this::startNow);
     }
 
+    /**
+     * False only when the dispatcher thread has ended while the pool runs: before the store is
+     * ready, and after a stop, there is nothing to be alive for.
+     */
+    public boolean dispatcherAlive() {
+        return !running || !started || dispatchThread.isAlive();
+    }
+
     /** Whether the pool has loaded its jobs and dispatches: the store was reachable and current. */
     public boolean isStarted() {
         return started;

@@ -117,6 +117,16 @@ class JobMetricsTests {
         }
     }
 
+    @Test
+    void livenessLooksAtThePoolsDispatcherAndNotTheStore() {
+        var liveness = new Api(managementPort).get("/actuator/health/liveness").body();
+
+        assertThat(liveness.path("status").asString()).isEqualTo("UP");
+        assertThat(liveness.path("components").path("pool").path("status").asString()).isEqualTo("UP");
+        assertThat(liveness.path("components").path("pool").path("details").path("started").asBoolean()).isTrue();
+        assertThat(liveness.path("components").has("db")).isFalse();
+    }
+
     private double counter(String name, String type) {
         return meters.get(name).tag("type", type).counter().count();
     }
