@@ -2,9 +2,12 @@ package dev.spindle.tcp;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import dev.spindle.config.TcpProperties;
 import dev.spindle.intake.IntakeLimiter;
@@ -37,6 +40,9 @@ final class RespCommands {
     enum Command { PING, SUBMIT, GET, WAIT, CANCEL, STATS, QUIT }
 
     private static final Logger log = LoggerFactory.getLogger(RespCommands.class);
+
+    private static final Map<String, Command> BY_NAME = Arrays.stream(Command.values())
+        .collect(Collectors.toUnmodifiableMap(Command::name, command -> command));
 
     /** Longer than any id Spindle makes: such a GET needs no store lookup. */
     private static final int MAX_ID = 64;
@@ -236,12 +242,7 @@ final class RespCommands {
     }
 
     private static @Nullable Command command(String name) {
-        for (Command command : Command.values()) {
-            if (command.name().equals(name)) {
-                return command;
-            }
-        }
-        return null;
+        return BY_NAME.get(name);
     }
 
     private static String text(byte[] bytes) {

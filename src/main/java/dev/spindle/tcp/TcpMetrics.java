@@ -1,8 +1,8 @@
 package dev.spindle.tcp;
 
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 import dev.spindle.tcp.RespCommands.Command;
@@ -28,7 +28,7 @@ final class TcpMetrics {
 
     private final Counter unknownCommands;
 
-    private final Map<String, Counter> errors = new ConcurrentHashMap<>();
+    private final Map<String, Counter> errors = new HashMap<>();
 
     TcpMetrics(MeterRegistry registry, Supplier<Number> open) {
         this.registry = registry;
@@ -64,7 +64,7 @@ final class TcpMetrics {
         (command == null ? unknownCommands : commands.get(command)).increment();
     }
 
-    /** One error reply of a kind registered in the constructor. */
+    /** One error reply of a kind registered in the constructor (the map is only read after it). */
     void error(String kind) {
         Counter counter = errors.get(kind);
         if (counter != null) {

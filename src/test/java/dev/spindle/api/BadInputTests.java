@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import dev.spindle.Api;
 import dev.spindle.Api.Response;
 import dev.spindle.SpindleTest;
+import dev.spindle.StoredJobs;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -127,7 +128,7 @@ class BadInputTests {
     }
 
     private long storedJobs() {
-        return jdbc.sql("SELECT COUNT(*) FROM jobs").query(Long.class).single();
+        return StoredJobs.count(jdbc);
     }
 
     private void assertStillServing() {

@@ -11,6 +11,7 @@ import java.util.UUID;
 import dev.spindle.Api;
 import dev.spindle.Api.Response;
 import dev.spindle.SpindleTest;
+import dev.spindle.StoredJobs;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -153,6 +154,6 @@ class IntakeLimitTests {
     }
 
     private long storedJobs() {
-        return jdbc.sql("SELECT COUNT(*) FROM jobs").query(Long.class).single();
+        return StoredJobs.count(jdbc);
     }
 }

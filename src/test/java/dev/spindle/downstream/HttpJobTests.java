@@ -14,6 +14,7 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import dev.spindle.Api;
 import dev.spindle.SpindleTest;
+import dev.spindle.StoredJobs;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.StateTransition;
@@ -383,7 +384,7 @@ class HttpJobTests {
     }
 
     private long jobCount() {
-        return jdbc.sql("SELECT COUNT(*) FROM jobs").query(Long.class).single();
+        return StoredJobs.count(jdbc);
     }
 
     /** Counts requests the stub is serving at once, from arrival until the response is sent. */

@@ -7,6 +7,7 @@ import java.util.List;
 import dev.spindle.Api;
 import dev.spindle.Api.Response;
 import dev.spindle.SpindleTest;
+import dev.spindle.StoredJobs;
 import dev.spindle.TestHandlers.GateHandler;
 import dev.spindle.TestHandlers.RecordingHandler;
 import org.junit.jupiter.api.AfterEach;
@@ -87,7 +88,7 @@ class SingleSlotPoolTests {
         Response batch = api.post("/api/v1/jobs/batch", "{\"jobs\": [{\"type\": \"noop\"}, {\"type\": \"noop\"}]}");
         assertThat(batch.status()).isEqualTo(503);
         api.submit("{\"type\": \"noop\"}");
-        long stored = jdbc.sql("SELECT COUNT(*) FROM jobs").query(Long.class).single();
+        long stored = StoredJobs.count(jdbc);
 
         Response full = api.post("/api/v1/jobs", "{\"type\": \"noop\"}");
 
@@ -95,7 +96,7 @@ class SingleSlotPoolTests {
         assertThat(full.header("Retry-After")).isEqualTo("1");
         assertThat(full.header("Content-Type")).startsWith("application/problem+json");
         assertThat(full.body().path("detail").asString()).contains("backlog is full");
-        assertThat(jdbc.sql("SELECT COUNT(*) FROM jobs").query(Long.class).single()).isEqualTo(stored);
+        assertThat(StoredJobs.count(jdbc)).isEqualTo(stored);
 
         gate.open();
         await().until(() -> api.post("/api/v1/jobs", "{\"type\": \"noop\"}").status() == 202);

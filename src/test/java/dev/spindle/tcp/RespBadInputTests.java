@@ -16,13 +16,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import dev.spindle.SpindleTest;
+import dev.spindle.StoredJobs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import dev.spindle.SpindleTest;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -245,6 +245,6 @@ class RespBadInputTests {
     }
 
     private long jobCount() {
-        return jdbc.sql("SELECT COUNT(*) FROM jobs").query(Long.class).single();
+        return StoredJobs.count(jdbc);
     }
 }

@@ -11,6 +11,7 @@ import java.util.stream.IntStream;
 
 import dev.spindle.Api;
 import dev.spindle.SpindleTest;
+import dev.spindle.StoredJobs;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -224,7 +225,7 @@ class RespCommandTests {
     }
 
     private long jobCount() {
-        return jdbc.sql("SELECT COUNT(*) FROM jobs").query(Long.class).single();
+        return StoredJobs.count(jdbc);
     }
 
     private static String text(Object reply) {
