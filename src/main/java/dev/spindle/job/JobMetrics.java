@@ -40,14 +40,14 @@ public class JobMetrics {
 
     JobMetrics(JobHandlers handlers, MeterRegistry registry) {
         this.rejected = Counter.builder("spindle.jobs.rejected")
-            .description("Submitted jobs refused: backlog full or intake closed").register(registry);
+            .description("Submitted jobs refused: backlog full or memory pressure").register(registry);
         for (JobHandler handler : handlers.all()) {
             byType.put(handler.type(), new TypeMeters(handler.type(), registry));
         }
         this.other = new TypeMeters(OTHER, registry);
     }
 
-    /** A submission refused because the backlog was full or intake was closed (503 / -BUSY). */
+    /** A submission refused because the backlog was full or the node was under memory pressure (503 / -BUSY). */
     public void rejected(int jobs) {
         rejected.increment(jobs);
     }

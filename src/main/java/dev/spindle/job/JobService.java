@@ -17,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 import dev.spindle.config.JobProperties;
+import dev.spindle.memory.MemoryMonitor;
 import dev.spindle.pool.PoolStats;
 import dev.spindle.pool.WorkerPool;
 import dev.spindle.store.DuplicateIdempotencyKeyException;
@@ -63,6 +64,8 @@ public class JobService implements SmartLifecycle {
 
     private final JobMetrics metrics;
 
+    private final MemoryMonitor memory;
+
     private final Clock clock;
 
     private final TimeBasedEpochGenerator ids = Generators.timeBasedEpochGenerator();
@@ -70,7 +73,7 @@ public class JobService implements SmartLifecycle {
     private volatile boolean accepting;
 
     JobService(JobStore store, WorkerPool pool, JobHandlers handlers, JobWatchers watchers, JobProperties properties,
-            Validator validator, JobMetrics metrics, Clock clock) {
+            Validator validator, JobMetrics metrics, MemoryMonitor memory, Clock clock) {
         this.store = store;
         this.pool = pool;
         this.handlers = handlers;
@@ -78,6 +81,7 @@ public class JobService implements SmartLifecycle {
         this.properties = properties;
         this.validator = validator;
         this.metrics = metrics;
+        this.memory = memory;
         this.clock = clock;
     }
 
@@ -290,6 +294,11 @@ public class JobService implements SmartLifecycle {
         if (!pool.isStarted()) {
             throw new OverloadedException("Spindle is not accepting jobs: the job store is not reachable yet",
                     RETRY_AFTER_STOPPED);
+        }
+        // jobs already stored and running are not touched: only new work waits for the heap
+        if (memory.shedding()) {
+            metrics.rejected(jobs);
+            throw new OverloadedException(memory.refusal(), memory.retryAfter());
         }
         if (!pool.tryReserve(jobs)) {
             metrics.rejected(jobs);

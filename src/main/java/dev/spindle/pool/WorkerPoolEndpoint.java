@@ -36,7 +36,7 @@ class WorkerPoolEndpoint {
     /**
      * The endpoint's answer.
      *
-     * @param rejected submitted jobs refused because the backlog was full
+     * @param rejected submitted jobs refused because the backlog was full or memory was under pressure
      * @param types per job type that has seen a job: submitted, completed by outcome, timed out,
      *        queueWait and run (count, mean, p50, p99, max in milliseconds)
      */

@@ -1,4 +1,4 @@
-package dev.spindle.cluster;
+package dev.spindle;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,40 +8,59 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.spindle.Api;
+/**
+ * Spindle running as its own JVM, as an operator would start it: the packaged jar, or (for a test
+ * that needs its own job types in the process) the test classpath with a main class of the tests.
+ */
+public final class SpindleProcess implements AutoCloseable {
 
-/** The packaged jar running as its own JVM, as an operator would start it. */
-final class SpindleProcess implements AutoCloseable {
+    public final String node;
 
-    final String node;
+    public final int port;
 
-    final int port;
+    public final int managementPort;
 
-    final int managementPort;
+    public final int tcpPort;
 
-    final Path log;
+    public final Path log;
 
     private final Process process;
 
-    private SpindleProcess(String node, int port, int managementPort, Path log, Process process) {
+    private SpindleProcess(String node, int port, int managementPort, int tcpPort, Path log, Process process) {
         this.node = node;
         this.port = port;
         this.managementPort = managementPort;
+        this.tcpPort = tcpPort;
         this.log = log;
         this.process = process;
     }
 
-    static SpindleProcess start(String node, Path workDir, List<String> properties) {
+    /** The packaged jar ({@code ./mvnw verify} builds it before the *IT tests), with a 256 MB heap. */
+    public static SpindleProcess start(String node, Path workDir, List<String> properties) {
         String jar = System.getProperty("spindle.jar");
         if (jar == null || !Files.exists(Path.of(jar))) {
             throw new IllegalStateException("No packaged jar at " + jar + "; run through './mvnw verify'");
         }
+        return start(node, workDir, List.of("-Xmx256m", "-jar", jar), properties);
+    }
+
+    /** {@code main} from this test run's classpath, with the JVM options given (a heap size, say). */
+    public static SpindleProcess startMain(Class<?> main, String node, Path workDir, List<String> jvmOptions,
+            List<String> properties) {
+        List<String> launch = new ArrayList<>(jvmOptions);
+        launch.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        return start(node, workDir, launch, properties);
+    }
+
+    private static SpindleProcess start(String node, Path workDir, List<String> launch, List<String> properties) {
         String java = ProcessHandle.current().info().command().orElse("java");
         int port = freePort();
         int managementPort = freePort();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar,
-                "--server.port=" + port, "--management.server.port=" + managementPort, "--spindle.tcp.port=0",
-                "--spindle.node-id=" + node));
+        int tcpPort = freePort();
+        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1"));
+        command.addAll(launch);
+        command.addAll(List.of("--server.port=" + port, "--management.server.port=" + managementPort,
+                "--spindle.tcp.port=" + tcpPort, "--spindle.node-id=" + node));
         properties.forEach(property -> command.add("--" + property));
         try {
             Path log = workDir.resolve(node + ".log");
@@ -49,23 +68,27 @@ final class SpindleProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-            return new SpindleProcess(node, port, managementPort, log, process);
+            return new SpindleProcess(node, port, managementPort, tcpPort, log, process);
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
     }
 
-    Api api() {
+    public Api api() {
         return new Api(port);
     }
 
-    boolean ready() {
+    public Api management() {
+        return new Api(managementPort);
+    }
+
+    public boolean ready() {
         if (!process.isAlive()) {
             throw new IllegalStateException(node + " exited; its log:\n" + tail());
         }
         try {
-            return new Api(managementPort).get("/actuator/health/readiness").status() == 200;
+            return management().get("/actuator/health/readiness").status() == 200;
         }
         catch (RuntimeException ex) {
             return false;
@@ -73,12 +96,12 @@ final class SpindleProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hook, no graceful stop. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
 
-    String tail() {
+    public String tail() {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
