@@ -14,6 +14,9 @@
 #   2. drain of 100,000 noop jobs submitted in batches of 1000 with one shared future runAt
 #   3. 10,000 sleep-100ms jobs at concurrency 10000 in a 512 MB heap
 #   4. enqueue -> start latency (startedAt - runAt): the jobs of 3, and a light paced run
+#   5. (only when asked: BENCH_SCENARIOS=5) the cost of metrics: the drain of 2 with every meter on
+#      (the default) against every meter off (management.metrics.enable.all=false), alternating
+#      on/off and off/on over BENCH_METRICS_ROUNDS rounds (default 3), a fresh service each
 #
 # Environment (all optional):
 #   BENCH_JAVA_HOME   JDK 25+ (default /usr/lib/jvm/temurin-25-jdk-amd64, else $JAVA_HOME)
@@ -23,7 +26,8 @@
 #   BENCH_REBUILD=1   build target/'s jar even if there is one
 #   BENCH_PORT        REST port (default 18080); the management port is BENCH_PORT+1
 #   BENCH_DURATION    wrk measuring time in seconds (default 15)
-#   BENCH_SCENARIOS   which to run, e.g. "1 2" (default "1 2 3 4"; 4 runs with 2 and 3)
+#   BENCH_SCENARIOS   which to run, e.g. "1 2" (default "1 2 3 4"; 4 runs with 2 and 3; 5 only when named)
+#   BENCH_METRICS_ROUNDS  rounds of scenario 5 (default 3; each round drains once with and once without metrics)
 #   BENCH_OUT         results file (default bench/results/<UTC time>.md)
 #   BENCH_JFR=1       record JFR (profile settings) in every service (<work dir>/<service>/<service>.jfr); kept
 #   BENCH_KEEP=1      keep the temporary working directory (logs, H2 files, GC logs)
@@ -337,6 +341,26 @@ if has 3 || has 4; then
   if grep -q OutOfMemoryError "$s3_dir/service.log"; then echo "S3_OOM_IN_LOG=true" | record; else echo "S3_OOM_IN_LOG=false" | record; fi
 fi
 
+# --- scenario 5: metrics on vs. off ---------------------------------------------------------------
+# drain_as PREFIX: scenario 2's drain, its figures renamed PREFIX_*
+drain_as() { client drain --jobs 100000 --batch 1000 --submitters 2 --warmup 10000 | sed "s/^DRAIN_/$1_/"; }
+if has 5; then
+  for round in $(seq 1 "${BENCH_METRICS_ROUNDS:-3}"); do
+    # alternate the order, so that a drift of the machine over the run does not favour one side
+    if (( round % 2 )); then order="on off"; else order="off on"; fi
+    for mode in $order; do
+      if [[ $mode == on ]]; then
+        start_service "m$round-on" "" --spindle.pool.max-queued=1000000
+      else
+        start_service "m$round-off" "" --spindle.pool.max-queued=1000000 --management.metrics.enable.all=false
+      fi
+      log "scenario 5: round $round, metrics $mode: drain of 100,000 noop jobs"
+      measure "M5_${mode^^}_$round" drain_as "M5_${mode^^}_$round"
+      stop_service
+    done
+  done
+fi
+
 ELAPSED=$((SECONDS - T_START))
 # CPU used by other processes during the run: the machine's busy time minus our children's
 # (the services, wrk and the Java client are all reaped children of this shell)
@@ -421,6 +445,32 @@ REPORT=$(
       echo
       echo "WARNING: the submission was still running at runAt, so the drain overlapped it."
     fi
+  fi
+  if has 5; then
+    rounds=${BENCH_METRICS_ROUNDS:-3}
+    ons=""; offs=""
+    echo
+    echo "#### 5. Cost of metrics: drain of 100,000 noop jobs, every meter on vs. off (\`management.metrics.enable.all=false\`)"
+    echo
+    echo "| round | order | metrics on (jobs/s) | metrics off (jobs/s) | on / off |"
+    echo "|---|---|---:|---:|---:|"
+    for round in $(seq 1 "$rounds"); do
+      on=$(v "M5_ON_${round}_OBSERVED_RATE"); off=$(v "M5_OFF_${round}_OBSERVED_RATE")
+      ons="$ons $on"; offs="$offs $off"
+      echo "| $round | $( (( round % 2 )) && echo 'on, off' || echo 'off, on') | $on | $off | $(ratio "$on" "$off") % |"
+    done
+    median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+    mon=$(echo "$ons" | median); moff=$(echo "$offs" | median)
+    cost=$(awk -v a="$mon" -v b="$moff" 'BEGIN { printf "%.1f", 100 * (b - a) / b }')
+    echo
+    echo "| figure | value | target | result |"
+    echo "|---|---:|---:|---|"
+    echo "| median drain rate, on / off | $mon / $moff jobs/s | | |"
+    echo "| throughput lost to metrics (median) | $cost % | ≤ 3 % | $(le "$cost" 3) |"
+    echo
+    args=""; for round in $(seq 1 "$rounds"); do args="$args M5_ON_$round M5_OFF_$round"; done
+    # shellcheck disable=SC2086
+    echo "$(noise $args)"
   fi
   if has 3; then
     echo
