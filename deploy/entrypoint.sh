@@ -4,14 +4,15 @@
 #
 # The JVM flags of every Spindle started from the image are here, once: the Dockerfile's AOT
 # training step, the ENTRYPOINT and deploy/check-image-layout.sh all run this file, so the flags
-# cannot drift apart. Add flags with JAVA_OPTS; pass Spring properties as arguments or as
-# environment variables (SPRING_DATASOURCE_URL, SPINDLE_POOL_CONCURRENCY, ...).
+# cannot drift apart. Add flags with JAVA_OPTS, change the heap share with JVM_MAX_RAM_PERCENTAGE;
+# pass Spring properties as arguments or as environment variables (SPRING_DATASOURCE_URL,
+# SPINDLE_POOL_CONCURRENCY, ...).
 set -eu
 
 # Heap as a share of the container's memory limit, so the same image fits a 512 MiB and an 8 GiB
 # pod; the rest is metaspace, code cache, direct buffers and thread stacks. A JVM that runs out of
 # heap exits, so the orchestrator restarts it, instead of limping on.
-flags="-XX:MaxRAMPercentage=${SPINDLE_MAX_RAM_PERCENTAGE:-75.0} -XX:+ExitOnOutOfMemoryError"
+flags="-XX:MaxRAMPercentage=${JVM_MAX_RAM_PERCENTAGE:-75.0} -XX:+ExitOnOutOfMemoryError"
 
 if [ "${1:-}" = "--train-aot-cache" ]; then
   shift
