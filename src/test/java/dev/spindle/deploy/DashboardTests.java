@@ -1,6 +1,7 @@
 package dev.spindle.deploy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -19,6 +20,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The Grafana dashboard shipped in the chart (and mounted by docker compose) asks Prometheus only
@@ -57,10 +59,10 @@ class DashboardTests {
         Api api = new Api(port);
         api.awaitTerminal(api.submit("{\"type\": \"noop\"}"));
         api.awaitTerminal(api.submit("{\"type\": \"sleep\", \"payload\": {\"ms\": 5}}"));
-        Set<String> scraped = new Api(managementPort).get("/actuator/prometheus").raw().body().lines()
-            .filter(line -> !line.startsWith("#") && !line.isBlank())
-            .map(line -> line.split("[{ ]", 2)[0])
-            .collect(Collectors.toSet());
+        // GC pause meters appear with the first collection, which a young test JVM may not have had
+        System.gc();
+        Set<String> scraped = await().atMost(Duration.ofSeconds(10))
+            .until(this::scrape, names -> names.contains("jvm_gc_pause_seconds_max"));
 
         Set<String> queried = new TreeSet<>();
         for (JsonNode panel : panels()) {
@@ -93,6 +95,13 @@ class DashboardTests {
         });
         Set<Integer> ids = new TreeSet<>();
         dashboard.path("panels").forEach(panel -> assertThat(ids.add(panel.path("id").asInt())).as("unique panel ids").isTrue());
+    }
+
+    private Set<String> scrape() {
+        return new Api(managementPort).get("/actuator/prometheus").raw().body().lines()
+            .filter(line -> !line.startsWith("#") && !line.isBlank())
+            .map(line -> line.split("[{ ]", 2)[0])
+            .collect(Collectors.toSet());
     }
 
     static Set<String> series(String expr) {
