@@ -10,9 +10,11 @@ import java.util.Map;
 import dev.spindle.deploy.Command.Result;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
 
 import org.springframework.boot.convert.DurationStyle;
+import org.springframework.util.FileSystemUtils;
 
 import static dev.spindle.deploy.Manifests.at;
 import static dev.spindle.deploy.Manifests.list;
@@ -234,6 +236,33 @@ class HelmChartTests {
         assertThat(refusal("--set", "store.type=mysql")).as("the schema").contains("store", "type");
         assertThat(refusal("--set", "replicaCount=0")).as("the schema").contains("replicaCount");
         assertThat(refusal("--set", "unknownValue=1")).as("the schema refuses typos").contains("unknownValue");
+    }
+
+    @Test
+    void notesShowCurlAndRedisCliForTheRelease(@TempDir Path copy) throws Exception {
+        // helm template does not render NOTES.txt, and install needs a cluster: render it as a
+        // ConfigMap in a copy of the chart
+        Path chart = copy.resolve("spindle");
+        FileSystemUtils.copyRecursively(Path.of(CHART), chart);
+        Files.copy(chart.resolve("templates/NOTES.txt"), chart.resolve("notes.txt"));
+        Files.writeString(chart.resolve("templates/notes-check.yaml"), """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: notes
+                data:
+                  notes: |
+                    {{- tpl (.Files.Get "notes.txt") . | nindent 4 }}
+                """);
+        Result result = helm("template", "spindle", chart.toString(), "--namespace", "jobs",
+                "--show-only", "templates/notes-check.yaml").run();
+        assertThat(result.succeeded()).as(result.describe()).isTrue();
+
+        String notes = string(Manifests.parse(result.stdout()).one("ConfigMap", "notes"), "data", "notes");
+        assertThat(notes).contains("kubectl -n jobs port-forward service/spindle 8080:8080 7379:7379",
+                "service/spindle-management 8081:8081", "curl -s -X POST localhost:8080/api/v1/jobs",
+                "redis-cli -p 7379 SUBMIT", "localhost:8081/actuator/health/readiness",
+                "embedded H2 file on the claim spindle-data");
     }
 
     private String refusal(String... arguments) {
