@@ -77,6 +77,22 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- fail "store.type=postgresql needs store.postgresql.url (jdbc:postgresql://host:5432/db), or store.postgresql.existingSecret with store.postgresql.urlKey." }}
 {{- end }}
 {{- end }}
+{{- /* the chart sets these from ports.* and shutdown.*, which the probes, Services and the grace period follow */}}
+{{- $owned := dict "server.port" "ports.http" "management.server.port" "ports.management" "spindle.tcp.port" "ports.resp" "spindle.tcp.shutdown-grace" "shutdown.respGraceSeconds" "spindle.pool.shutdown-grace" "shutdown.poolGraceSeconds" "spring.lifecycle.timeout-per-shutdown-phase" "shutdown.webGraceSeconds" }}
+{{- range $property, $value := $owned }}
+{{- $node := $.Values.config }}
+{{- $found := true }}
+{{- range $key := splitList "." $property }}
+{{- if and $found (kindIs "map" $node) (hasKey $node $key) }}
+{{- $node = index $node $key }}
+{{- else }}
+{{- $found = false }}
+{{- end }}
+{{- end }}
+{{- if $found }}
+{{- fail (printf "config.%s is set by the chart from %s (so that probes, Services and the grace period agree with it): set %s instead." $property $value $value) }}
+{{- end }}
+{{- end }}
 {{- $grace := include "spindle.terminationGracePeriodSeconds" . | atoi }}
 {{- $drain := include "spindle.drainSeconds" . | atoi }}
 {{- if lt $grace $drain }}

@@ -233,6 +233,9 @@ class HelmChartTests {
         assertThat(refusal("--set", "autoscaling.enabled=true")).contains("autoscaling.enabled=true needs store.type=postgresql");
         assertThat(refusal("--set", "store.type=postgresql")).contains("store.type=postgresql needs store.postgresql.url");
         assertThat(refusal("--set", "terminationGracePeriodSeconds=20")).contains("shorter than the drain");
+        assertThat(refusal("--set", "config.spindle.pool.shutdown-grace=60s"))
+            .contains("config.spindle.pool.shutdown-grace is set by the chart", "set shutdown.poolGraceSeconds instead");
+        assertThat(refusal("--set", "config.server.port=9090")).contains("set ports.http instead");
         assertThat(refusal("--set", "store.type=mysql")).as("the schema").contains("store", "type");
         assertThat(refusal("--set", "replicaCount=0")).as("the schema").contains("replicaCount");
         assertThat(refusal("--set", "unknownValue=1")).as("the schema refuses typos").contains("unknownValue");
