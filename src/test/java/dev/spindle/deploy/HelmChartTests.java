@@ -1,0 +1,302 @@
+package dev.spindle.deploy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import dev.spindle.deploy.Command.Result;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
+
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.util.FileSystemUtils;
+
+import static dev.spindle.deploy.Manifests.at;
+import static dev.spindle.deploy.Manifests.list;
+import static dev.spindle.deploy.Manifests.map;
+import static dev.spindle.deploy.Manifests.named;
+import static dev.spindle.deploy.Manifests.string;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The Helm chart, linted and rendered by a real helm v3 (deploy/tools.sh fetches one; without
+ * helm these tests are skipped), and the rendered manifests read back: probes, ports, security,
+ * resources, the drain, and the database wiring of the embedded and the PostgreSQL setups.
+ */
+class HelmChartTests {
+
+    static final String CHART = "helm/spindle";
+
+    static final String POSTGRESQL_VALUES = "helm/examples/postgresql-3-replicas.yaml";
+
+    static final String INVALID_VALUES = "helm/examples/invalid-embedded-3-replicas.yaml";
+
+    static final Path helm = Command.tool("helm").orElse(null);
+
+    @BeforeEach
+    void needsHelm() {
+        assumeTrue(helm != null, "no helm v3: set SPINDLE_HELM or -Dspindle.helm, or put helm on PATH "
+                + "(deploy/tools.sh helm fetches one; .ci/run does)");
+    }
+
+    @Test
+    void lintPassesForTheDefaultAndThePostgresqlValues() {
+        for (List<String> values : List.of(List.<String>of(), List.of("-f", POSTGRESQL_VALUES))) {
+            Result lint = helm("lint", "--strict", CHART).plus(values.toArray(String[]::new)).run();
+            assertThat(lint.succeeded()).as(lint.describe()).isTrue();
+            assertThat(lint.stdout()).contains("1 chart(s) linted, 0 chart(s) failed");
+        }
+    }
+
+    @Test
+    void defaultsRunOneReplicaOnTheEmbeddedStoreWithAPersistentVolume() {
+        Manifests manifests = render();
+        Map<String, Object> deployment = manifests.one("Deployment", "spindle");
+        Map<String, Object> pod = map(deployment, "spec", "template", "spec");
+        Map<String, Object> container = named(list(pod, "containers"), "spindle");
+
+        assertThat(at(deployment, "spec", "replicas")).isEqualTo(1);
+        assertThat(string(deployment, "spec", "strategy", "type")).as("the H2 file takes one process at a time")
+            .isEqualTo("Recreate");
+        Map<String, Object> claim = manifests.one("PersistentVolumeClaim", "-data");
+        assertThat(string(named(list(pod, "volumes"), "data"), "persistentVolumeClaim", "claimName"))
+            .isEqualTo(string(claim, "metadata", "name"));
+        assertThat(string(named(list(container, "volumeMounts"), "data"), "mountPath")).isEqualTo("/app/data");
+        assertThat(list(container, "env")).extracting(env -> env.get("name")).doesNotContain("SPRING_DATASOURCE_URL");
+        assertThat(manifests.ofKind("Secret")).isEmpty();
+        assertThat(manifests.ofKind("HorizontalPodAutoscaler")).isEmpty();
+        assertThat(manifests.ofKind("ServiceMonitor")).isEmpty();
+    }
+
+    @Test
+    void probesUseTheHealthGroupsOnTheManagementPort() {
+        Map<String, Object> container = container(render());
+
+        assertThat(named(list(container, "ports"), "management").get("containerPort")).isEqualTo(8081);
+        assertThat(string(container, "startupProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
+        assertThat(string(container, "livenessProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
+        assertThat(string(container, "readinessProbe", "httpGet", "path")).isEqualTo("/actuator/health/readiness");
+        for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+            assertThat(string(container, probe, "httpGet", "port")).as(probe).isEqualTo("management");
+            assertThat((Integer) at(container, probe, "periodSeconds")).as(probe).isPositive();
+        }
+        // the startup probe, not an initial delay, covers a slow start
+        assertThat((Integer) at(container, "startupProbe", "periodSeconds")
+                * (Integer) at(container, "startupProbe", "failureThreshold")).isGreaterThanOrEqualTo(120);
+    }
+
+    @Test
+    void portsAgreeBetweenContainerServicesAndApplicationConfig() {
+        Manifests manifests = render();
+        Map<String, Object> container = container(manifests);
+        Map<String, Object> config = applicationConfig(manifests);
+
+        assertThat(named(list(container, "ports"), "http").get("containerPort")).isEqualTo(8080)
+            .isEqualTo(at(config, "server", "port"));
+        assertThat(named(list(container, "ports"), "resp").get("containerPort")).isEqualTo(7379)
+            .isEqualTo(at(config, "spindle", "tcp", "port"));
+        assertThat(named(list(container, "ports"), "management").get("containerPort")).isEqualTo(8081)
+            .isEqualTo(at(config, "management", "server", "port"));
+
+        List<Map<String, Object>> clientPorts = list(manifests.one("Service", "spindle"), "spec", "ports");
+        assertThat(named(clientPorts, "http")).containsEntry("port", 8080).containsEntry("targetPort", "http");
+        assertThat(named(clientPorts, "resp")).containsEntry("port", 7379).containsEntry("targetPort", "resp");
+        assertThat(clientPorts).as("Actuator stays off the client Service").hasSize(2);
+        assertThat(named(list(manifests.one("Service", "-management"), "spec", "ports"), "management"))
+            .containsEntry("port", 8081).containsEntry("targetPort", "management");
+    }
+
+    @Test
+    void runsAsNonRootOnAReadOnlyRootFilesystemWithAWritableTmp() {
+        Manifests manifests = render();
+        Map<String, Object> pod = map(manifests.one("Deployment", "spindle"), "spec", "template", "spec");
+        Map<String, Object> container = container(manifests);
+
+        assertThat(at(pod, "securityContext", "runAsNonRoot")).isEqualTo(true);
+        assertThat(at(pod, "securityContext", "runAsUser")).as("the image's user").isEqualTo(10001);
+        assertThat(at(container, "securityContext", "readOnlyRootFilesystem")).isEqualTo(true);
+        assertThat(at(container, "securityContext", "allowPrivilegeEscalation")).isEqualTo(false);
+        assertThat(at(container, "securityContext", "capabilities", "drop")).isEqualTo(List.of("ALL"));
+        assertThat(string(named(list(container, "volumeMounts"), "tmp"), "mountPath")).isEqualTo("/tmp");
+        assertThat(map(named(list(pod, "volumes"), "tmp"), "emptyDir")).containsKey("sizeLimit");
+        assertThat(at(pod, "enableServiceLinks")).as("no SPINDLE_* service variables").isEqualTo(false);
+    }
+
+    @Test
+    void resourcesAreSet() {
+        Map<String, Object> container = container(render());
+
+        assertThat(map(container, "resources", "requests")).containsKeys("cpu", "memory");
+        assertThat(map(container, "resources", "limits")).containsKey("memory");
+    }
+
+    @Test
+    void terminationGraceCoversPreStopAndEveryDrain() {
+        Manifests manifests = render();
+        Map<String, Object> pod = map(manifests.one("Deployment", "spindle"), "spec", "template", "spec");
+        Map<String, Object> config = applicationConfig(manifests);
+        List<?> preStop = (List<?>) at(container(manifests), "lifecycle", "preStop", "exec", "command");
+
+        assertThat(preStop.getFirst()).isEqualTo("sleep");
+        long drain = Long.parseLong(preStop.get(1).toString())
+                + seconds(at(config, "spring", "lifecycle", "timeout-per-shutdown-phase"))
+                + seconds(at(config, "spindle", "tcp", "shutdown-grace"))
+                + seconds(at(config, "spindle", "pool", "shutdown-grace"));
+        assertThat(((Integer) at(pod, "terminationGracePeriodSeconds")).longValue()).isGreaterThan(drain);
+    }
+
+    @Test
+    void postgresqlValuesRunThreeReplicasWithCredentialsFromTheExistingSecret() {
+        Manifests manifests = render("-f", POSTGRESQL_VALUES);
+        Map<String, Object> deployment = manifests.one("Deployment", "spindle");
+        Map<String, Object> container = container(manifests);
+        List<Map<String, Object>> env = list(container, "env");
+
+        assertThat(at(deployment, "spec", "replicas")).isEqualTo(3);
+        assertThat(string(deployment, "spec", "strategy", "type")).isEqualTo("RollingUpdate");
+        assertThat(string(named(env, "SPRING_DATASOURCE_URL"), "value"))
+            .isEqualTo("jdbc:postgresql://postgres.databases.svc:5432/spindle");
+        assertThat(map(named(env, "SPRING_DATASOURCE_USERNAME"), "valueFrom", "secretKeyRef"))
+            .containsEntry("name", "spindle-db").containsEntry("key", "username");
+        assertThat(map(named(env, "SPRING_DATASOURCE_PASSWORD"), "valueFrom", "secretKeyRef"))
+            .containsEntry("name", "spindle-db").containsEntry("key", "password");
+        assertThat(manifests.ofKind("Secret")).as("the existing secret is used, none made").isEmpty();
+        assertThat(manifests.ofKind("PersistentVolumeClaim")).isEmpty();
+        assertThat(list(container, "volumeMounts")).extracting(mount -> mount.get("name")).doesNotContain("data");
+        assertThat(at(manifests.one("PodDisruptionBudget", ""), "spec", "minAvailable")).isEqualTo(2);
+        assertThat(at(applicationConfig(manifests), "spindle", "pool", "concurrency")).isEqualTo(128);
+    }
+
+    @Test
+    void postgresqlPasswordGoesIntoTheChartsSecret() {
+        Manifests manifests = render("--set", "store.type=postgresql", "--set", "replicaCount=2",
+                "--set", "store.postgresql.url=jdbc:postgresql://db:5432/spindle",
+                "--set", "store.postgresql.password=s3cret");
+        Map<String, Object> secret = manifests.one("Secret", "-database");
+        List<Map<String, Object>> env = list(container(manifests), "env");
+
+        assertThat(new String(Base64.getDecoder().decode(string(secret, "data", "password")))).isEqualTo("s3cret");
+        assertThat(new String(Base64.getDecoder().decode(string(secret, "data", "username")))).isEqualTo("spindle");
+        assertThat(string(named(env, "SPRING_DATASOURCE_PASSWORD"), "valueFrom", "secretKeyRef", "name"))
+            .isEqualTo(string(secret, "metadata", "name"));
+        assertThat(env).allSatisfy(variable -> assertThat(variable.toString()).doesNotContain("s3cret"));
+    }
+
+    @Test
+    void autoscalingLeavesReplicasToTheAutoscaler() {
+        Manifests manifests = render("-f", POSTGRESQL_VALUES, "--set", "autoscaling.enabled=true");
+
+        assertThat(map(manifests.one("Deployment", "spindle"), "spec")).doesNotContainKey("replicas");
+        assertThat(string(manifests.one("HorizontalPodAutoscaler", ""), "spec", "scaleTargetRef", "name"))
+            .isEqualTo(string(manifests.one("Deployment", "spindle"), "metadata", "name"));
+    }
+
+    @Test
+    void serviceMonitorScrapesTheManagementServiceAndTheDashboardIsTheChartsFile() throws Exception {
+        Manifests manifests = render("-f", POSTGRESQL_VALUES);
+        Map<String, Object> monitor = manifests.one("ServiceMonitor", "");
+        Map<String, Object> management = manifests.one("Service", "-management");
+
+        assertThat(list(monitor, "spec", "endpoints")).singleElement()
+            .satisfies(endpoint -> assertThat(endpoint).containsEntry("port", "management")
+                .containsEntry("path", "/actuator/prometheus"));
+        assertThat(map(management, "metadata", "labels")).containsAllEntriesOf(map(monitor, "spec", "selector", "matchLabels"));
+        assertThat(map(manifests.one("Service", "spindle"), "metadata", "labels"))
+            .as("only the management Service is scraped").doesNotContainKey("app.kubernetes.io/component");
+        Map<String, Object> dashboard = manifests.one("ConfigMap", "-dashboard");
+        assertThat(map(dashboard, "metadata", "labels")).containsEntry("grafana_dashboard", "1");
+        assertThat(string(dashboard, "data", "spindle.json").strip())
+            .isEqualTo(Files.readString(DashboardTests.DASHBOARD).strip());
+    }
+
+    @Test
+    void embeddedStoreWithThreeReplicasIsRefused() {
+        Result result = helm("template", "spindle", CHART, "-f", INVALID_VALUES).run();
+
+        assertThat(result.succeeded()).isFalse();
+        assertThat(result.stderr()).contains("store.type=embedded", "replicaCount=1 only (got 3)",
+                "set store.type=postgresql");
+        // helm lint reports a template's fail() only as [INFO] and passes (Helm's choice, so that
+        // charts with required values lint); install, upgrade and template refuse
+        Result lint = helm("lint", CHART, "-f", INVALID_VALUES).run();
+        assertThat(lint.stdout() + lint.stderr()).contains("replicaCount=1 only (got 3)");
+    }
+
+    @Test
+    void otherImpossibleValuesAreRefusedWithAReason() {
+        assertThat(refusal("--set", "autoscaling.enabled=true")).contains("autoscaling.enabled=true needs store.type=postgresql");
+        assertThat(refusal("--set", "store.type=postgresql")).contains("store.type=postgresql needs store.postgresql.url");
+        assertThat(refusal("--set", "terminationGracePeriodSeconds=20")).contains("shorter than the drain");
+        assertThat(refusal("--set", "config.spindle.pool.shutdown-grace=60s"))
+            .contains("config.spindle.pool.shutdown-grace is set by the chart", "set shutdown.poolGraceSeconds instead");
+        assertThat(refusal("--set", "config.server.port=9090")).contains("set ports.http instead");
+        assertThat(refusal("--set", "store.type=mysql")).as("the schema").contains("store", "type");
+        assertThat(refusal("--set", "replicaCount=0")).as("the schema").contains("replicaCount");
+        assertThat(refusal("--set", "unknownValue=1")).as("the schema refuses typos").contains("unknownValue");
+    }
+
+    @Test
+    void notesShowCurlAndRedisCliForTheRelease(@TempDir Path copy) throws Exception {
+        // helm template does not render NOTES.txt, and install needs a cluster: render it as a
+        // ConfigMap in a copy of the chart
+        Path chart = copy.resolve("spindle");
+        FileSystemUtils.copyRecursively(Path.of(CHART), chart);
+        Files.copy(chart.resolve("templates/NOTES.txt"), chart.resolve("notes.txt"));
+        Files.writeString(chart.resolve("templates/notes-check.yaml"), """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: notes
+                data:
+                  notes: |
+                    {{- tpl (.Files.Get "notes.txt") . | nindent 4 }}
+                """);
+        Result result = helm("template", "spindle", chart.toString(), "--namespace", "jobs",
+                "--show-only", "templates/notes-check.yaml").run();
+        assertThat(result.succeeded()).as(result.describe()).isTrue();
+
+        String notes = string(Manifests.parse(result.stdout()).one("ConfigMap", "notes"), "data", "notes");
+        assertThat(notes).contains("kubectl -n jobs port-forward service/spindle 8080:8080 7379:7379",
+                "service/spindle-management 8081:8081", "curl -s -X POST localhost:8080/api/v1/jobs",
+                "redis-cli -p 7379 SUBMIT", "localhost:8081/actuator/health/readiness",
+                "embedded H2 file on the claim spindle-data");
+    }
+
+    private String refusal(String... arguments) {
+        Result result = helm("template", "spindle", CHART).plus(arguments).run();
+        assertThat(result.succeeded()).as(String.join(" ", arguments) + " must be refused").isFalse();
+        return result.stderr();
+    }
+
+    private static Manifests render(String... arguments) {
+        Result result = helm("template", "spindle", CHART, "--namespace", "jobs").plus(arguments).run();
+        assertThat(result.succeeded()).as(result.describe()).isTrue();
+        return Manifests.parse(result.stdout());
+    }
+
+    private static Map<String, Object> container(Manifests manifests) {
+        return named(list(manifests.one("Deployment", "spindle"), "spec", "template", "spec", "containers"), "spindle");
+    }
+
+    /** The application.yaml the ConfigMap holds, where SPRING_CONFIG_ADDITIONAL_LOCATION points. */
+    private static Map<String, Object> applicationConfig(Manifests manifests) {
+        Map<String, Object> container = container(manifests);
+        String location = string(named(list(container, "env"), "SPRING_CONFIG_ADDITIONAL_LOCATION"), "value");
+        assertThat(location).isEqualTo(string(named(list(container, "volumeMounts"), "config"), "mountPath") + "/");
+        return new Yaml().load(string(manifests.one("ConfigMap", "spindle"), "data", "application.yaml"));
+    }
+
+    private static long seconds(Object duration) {
+        return DurationStyle.detectAndParse(duration.toString()).toSeconds();
+    }
+
+    private static Command helm(String... arguments) {
+        return new Command(List.of(helm.toString()), Map.of(), Duration.ofMinutes(1)).plus(arguments);
+    }
+}
