@@ -85,7 +85,9 @@ free_port() {
 start() {
   http_port="$(free_port)"
   management_port="$(free_port)"
-  (cd "$work/app" && JAVA_OPTS="${2:-}" exec ./entrypoint.sh --server.port="$http_port" \
+  # -XX:MaxRAM stands in for the container's memory limit: without one, MaxRAMPercentage of a big
+  # host's memory is a heap over 32 GiB, without compressed oops, and the JVM refuses the cache
+  (cd "$work/app" && JAVA_OPTS="-XX:MaxRAM=1g ${2:-}" exec ./entrypoint.sh --server.port="$http_port" \
     --management.server.port="$management_port" --spindle.tcp.port=0 >"$1" 2>&1) &
   pid=$!
 }

@@ -55,7 +55,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{- define "spindle.terminationGracePeriodSeconds" -}}
 {{- if kindIs "invalid" .Values.terminationGracePeriodSeconds }}
-{{- add (include "spindle.drainSeconds" . | atoi) 10 }}
+{{- /* + 20 s: after its grace the pool waits up to 5 s for interrupted jobs and for its completion
+     writer and housekeeping, and the RESP listener up to 5 s for its acceptor */}}
+{{- add (include "spindle.drainSeconds" . | atoi) 20 }}
 {{- else }}
 {{- .Values.terminationGracePeriodSeconds }}
 {{- end }}

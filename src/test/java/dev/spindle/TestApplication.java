@@ -61,5 +61,44 @@ public final class TestApplication {
                 }
             };
         }
+
+        /**
+         * {@code churn}: allocates {@code payload.totalMb} megabytes in 256 KB pieces at
+         * {@code payload.mbPerSecond}, keeping the latest {@code payload.windowMb} reachable: objects
+         * that live long enough to be promoted, then die, as a busy service's requests and buffers do.
+         */
+        @Bean
+        JobHandler churnHandler() {
+            return new JobHandler() {
+
+                @Override
+                public String type() {
+                    return "churn";
+                }
+
+                @Override
+                public String description() {
+                    return "Allocates payload.totalMb MB, keeping the latest payload.windowMb MB reachable.";
+                }
+
+                @Override
+                public JsonNode handle(JobContext context) throws InterruptedException {
+                    int window = context.payload().path("windowMb").asInt() * 4;
+                    long pieces = context.payload().path("totalMb").asLong() * 4;
+                    long mbPerSecond = context.payload().path("mbPerSecond").asLong(1_000);
+                    byte[][] ring = new byte[window][];
+                    long started = System.nanoTime();
+                    for (long i = 0; i < pieces; i++) {
+                        ring[(int) (i % window)] = new byte[256 * 1024];
+                        // paced: a service that allocates fast, not a heap that thrashes
+                        long due = started + i * 1_000_000_000L / (mbPerSecond * 4);
+                        if (i % 64 == 0 && due > System.nanoTime()) {
+                            Thread.sleep(java.time.Duration.ofNanos(due - System.nanoTime()));
+                        }
+                    }
+                    return JsonNodeFactory.instance.numberNode(ring.length);
+                }
+            };
+        }
     }
 }

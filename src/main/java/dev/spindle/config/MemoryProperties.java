@@ -24,6 +24,9 @@ import org.springframework.validation.annotation.Validated;
  * @param retryAfter the {@code Retry-After} a refused submission is given
  * @param sampleInterval how often heap, non-heap and allocation are sampled for {@code /actuator/memory}
  * @param samples how many samples are kept (the oldest is overwritten)
+ * @param recheckInterval under pressure, when the tenured pool has not been collected for this
+ *        long, a collection is asked for ({@code System.gc()}), so that a node out of traffic can
+ *        see that its memory was freed
  */
 @Validated
 @ConfigurationProperties("spindle.memory")
@@ -33,7 +36,8 @@ public record MemoryProperties(
         @DefaultValue("0.80") @DecimalMin("0.01") @DecimalMax("0.98") double recoveryThreshold,
         @DefaultValue("5s") Duration retryAfter,
         @DefaultValue("5s") Duration sampleInterval,
-        @DefaultValue("120") @Min(1) @Max(100_000) int samples) {
+        @DefaultValue("120") @Min(1) @Max(100_000) int samples,
+        @DefaultValue("30s") Duration recheckInterval) {
 
     @AssertTrue(message = "recovery-threshold must be below pressure-threshold")
     boolean isRecoveryBelowThreshold() {

@@ -187,6 +187,11 @@ public class JobService implements SmartLifecycle {
      * @throws JobConflictException when the job is not FAILED or CANCELLED
      */
     public Job retry(String id) {
+        // an unknown job or one in the wrong state is said so even while new work is refused
+        Job current = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
+        if (current.state() != JobState.FAILED && current.state() != JobState.CANCELLED) {
+            throw notRetryable(current);
+        }
         admit(1);
         Optional<Job> requeued;
         try {
@@ -198,13 +203,16 @@ public class JobService implements SmartLifecycle {
         }
         if (requeued.isEmpty()) {
             pool.cancelReservation(1);
-            Job job = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
-            throw new JobConflictException(
-                    "Job '" + id + "' is " + job.state() + "; only FAILED or CANCELLED jobs can be retried");
+            throw notRetryable(store.find(id).orElseThrow(() -> new JobNotFoundException(id)));
         }
         Job job = requeued.get();
         pool.enqueue(List.of(new QueuedJob(job.id(), job.priority(), job.runAt())), 1);
         return job;
+    }
+
+    private static JobConflictException notRetryable(Job job) {
+        return new JobConflictException(
+                "Job '" + job.id() + "' is " + job.state() + "; only FAILED or CANCELLED jobs can be retried");
     }
 
     /** This node's worker pool: concurrency, running and queued jobs. */

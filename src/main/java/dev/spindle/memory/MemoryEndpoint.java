@@ -44,6 +44,7 @@ class MemoryEndpoint {
         var properties = monitor.properties();
         Pressure pressure = new Pressure(state.active(), monitor.shedding(), properties.shedLoad(), state.since(),
                 properties.pressureThreshold(), properties.recoveryThreshold(), state.episodes(),
+                monitor.collectionsOverThreshold(),
                 last == null ? null : new AfterGc(last.pool(), last.used(), last.max(), last.fraction(), last.at()));
         return new MemoryView(Usage.of(memory.getHeapMemoryUsage()), Usage.of(memory.getNonHeapMemoryUsage()),
                 monitor.allocationRate(), collectors, pressure, monitor.samples());
@@ -92,10 +93,12 @@ class MemoryEndpoint {
      *        has not yet fallen below {@code recoveryThreshold}
      * @param shedding new jobs are refused now (under pressure and {@code shedLoad})
      * @param episodes how often pressure has started since the node did
-     * @param lastAfterGc the latest reading of a tenured pool after a collection
+     * @param collectionsOverThreshold collections of any kind (young and mixed included) that left a
+     *        tenured pool above the threshold, as the JVM counts them
+     * @param lastAfterGc the latest reading of a tenured pool after a full collection or a concurrent cycle
      */
     record Pressure(boolean underPressure, boolean shedding, boolean shedLoad, @Nullable Instant since, double threshold,
-            double recoveryThreshold, long episodes, @Nullable AfterGc lastAfterGc) {
+            double recoveryThreshold, long episodes, long collectionsOverThreshold, @Nullable AfterGc lastAfterGc) {
     }
 
     record AfterGc(String pool, long used, long max, double fraction, Instant at) {

@@ -24,7 +24,8 @@ class MemoryHealthIndicator extends AbstractHealthIndicator {
     @Override
     protected void doHealthCheck(Health.Builder builder) {
         State state = monitor.pressure();
-        (monitor.shedding() ? builder.outOfService() : builder.up()).withDetail("underPressure", state.active())
+        boolean shedding = state.active() && monitor.properties().shedLoad();
+        (shedding ? builder.outOfService() : builder.up()).withDetail("underPressure", state.active())
             .withDetail("threshold", monitor.properties().pressureThreshold())
             .withDetail("recoveryThreshold", monitor.properties().recoveryThreshold());
         Reading last = state.last();

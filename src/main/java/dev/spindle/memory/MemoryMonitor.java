@@ -2,7 +2,6 @@ package dev.spindle.memory;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryNotificationInfo;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
@@ -35,23 +34,31 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.beans.factory.DisposableBean;
-import org.springframework.beans.factory.InitializingBean;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Watches the heap with the JDK's own signals and nothing that polls it: a collection-usage
- * threshold on each tenured heap pool (the JVM notifies when a pool still holds more than the
- * threshold after a collection) and the GC notifications (every collection's pauses and the pools'
- * usage after it, which also tells when the pressure has cleared). A sampler records heap and
- * allocation into a bounded ring every {@code spindle.memory.sample-interval}, allocating nothing.
+ * Watches the heap with the JDK's own signals and nothing that polls it: the GC notifications give
+ * every collection's duration and cause and, after a collection that leaves only live data in the
+ * tenured heap pool (a full collection, the end of a concurrent cycle), that pool's usage, which
+ * starts and ends the pressure. What a young or a G1 mixed collection leaves in the old generation
+ * includes objects promoted and dead since, and would raise false alarms on a busy node (measured:
+ * the collection-usage threshold notification, which G1 also sends after mixed collections, did).
+ * The collection-usage threshold is still set on each tenured pool, so the JVM counts the
+ * collections that left it above the threshold.
+ *
+ * <p>A sampler records heap and allocation into a bounded ring every
+ * {@code spindle.memory.sample-interval}, allocating nothing. Under pressure it is also what makes
+ * recovery possible on a node that readiness has taken out of traffic: when no collection of the
+ * tenured pool has been seen for {@code spindle.memory.recheck-interval}, it asks for one
+ * ({@code System.gc()}), at most once per interval and only while under pressure.
  *
  * <p>Under pressure, and with {@code spindle.memory.shed-load}, {@link #shedding()} is true: the
  * job service refuses new jobs and the {@code memory} health component is OUT_OF_SERVICE, so
  * readiness takes the node out of its load balancer. Running jobs are not touched.
  */
 @Component
-public class MemoryMonitor implements InitializingBean, DisposableBean {
+public class MemoryMonitor implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(MemoryMonitor.class);
 
@@ -72,7 +79,10 @@ public class MemoryMonitor implements InitializingBean, DisposableBean {
 
     private final com.sun.management.@Nullable ThreadMXBean threads;
 
-    private @Nullable ScheduledExecutorService sampler;
+    private volatile @Nullable ScheduledExecutorService sampler;
+
+    /** When the tenured pool was last collected (full collection, end of a concurrent cycle) or a collection asked for. */
+    private volatile long lastTenuredCollectionMillis;
 
     public MemoryMonitor(MemoryProperties properties, Clock clock, MeterRegistry registry) {
         this.properties = properties;
@@ -93,19 +103,23 @@ public class MemoryMonitor implements InitializingBean, DisposableBean {
     }
 
     @Override
-    public void afterPropertiesSet() {
+    public synchronized void start() {
+        if (sampler != null) {
+            return;
+        }
         for (MemoryPoolMXBean pool : tenured) {
-            // shared by the whole JVM: the listener compares with its own threshold, so another
-            // monitor in the same JVM (tests) setting a lower one cannot start pressure here
+            // the JVM counts the collections that leave the pool above it (/actuator/memory shows
+            // the count); its notifications are not used to decide: G1 sends them after mixed
+            // collections too, which leave dead objects in the old regions they did not collect
             pool.setCollectionUsageThreshold(Math.max(1, (long) (properties.pressureThreshold() * max(pool))));
         }
-        listen(ManagementFactory.getMemoryMXBean(), this::onThresholdExceeded);
         for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
             listen(collector, this::onCollection);
         }
         if (tenured.isEmpty()) {
             log.warn("No heap pool of this JVM's collector supports usage thresholds: memory pressure is never detected");
         }
+        lastTenuredCollectionMillis = clock.millis();
         sample();
         ScheduledExecutorService executor = Executors
             .newSingleThreadScheduledExecutor(Thread.ofPlatform().name("spindle-memory-sampler").daemon().factory());
@@ -115,10 +129,11 @@ public class MemoryMonitor implements InitializingBean, DisposableBean {
     }
 
     @Override
-    public void destroy() {
+    public synchronized void stop() {
         ScheduledExecutorService executor = sampler;
         if (executor != null) {
             executor.shutdownNow();
+            sampler = null;
         }
         for (Registration registration : registrations) {
             try {
@@ -129,6 +144,17 @@ public class MemoryMonitor implements InitializingBean, DisposableBean {
             }
         }
         registrations.clear();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return sampler != null;
+    }
+
+    /** Early: watching before intake opens, until after it has closed. */
+    @Override
+    public int getPhase() {
+        return 0;
     }
 
     /** Whether new jobs are refused now: under pressure with load shedding on. */
@@ -161,6 +187,11 @@ public class MemoryMonitor implements InitializingBean, DisposableBean {
         return samples.snapshot();
     }
 
+    /** Collections that left a tenured pool above the threshold, as the JVM counts them. */
+    long collectionsOverThreshold() {
+        return tenured.stream().mapToLong(MemoryPoolMXBean::getCollectionUsageThresholdCount).sum();
+    }
+
     long allocationRate() {
         return samples.latestRate();
     }
@@ -172,14 +203,16 @@ public class MemoryMonitor implements InitializingBean, DisposableBean {
     private void sample() {
         Runtime runtime = Runtime.getRuntime();
         long committed = runtime.totalMemory();
-        samples.record(clock.millis(), committed - runtime.freeMemory(), committed,
+        long now = clock.millis();
+        samples.record(now, committed - runtime.freeMemory(), committed,
                 threads == null ? -1 : threads.getTotalThreadAllocatedBytes());
-    }
-
-    private void onThresholdExceeded(Notification notification, @Nullable Object handback) {
-        if (MemoryNotificationInfo.MEMORY_COLLECTION_THRESHOLD_EXCEEDED.equals(notification.getType())) {
-            MemoryNotificationInfo info = MemoryNotificationInfo.from((CompositeData) notification.getUserData());
-            observe(info.getPoolName(), info.getUsage());
+        if (pressure.state().active() && now - lastTenuredCollectionMillis >= properties.recheckInterval().toMillis()) {
+            // out of traffic, the node may allocate too little for the collector to ever look at
+            // the tenured pool again; without that look the pressure could never clear
+            lastTenuredCollectionMillis = now;
+            log.info("Memory pressure: no collection of the tenured heap for {}; asking for one",
+                    properties.recheckInterval());
+            System.gc();
         }
     }
 
@@ -190,6 +223,10 @@ public class MemoryMonitor implements InitializingBean, DisposableBean {
         GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo
             .from((CompositeData) notification.getUserData());
         collections.merge(info.getGcName(), CollectorActivity.first(info, clock.instant()), CollectorActivity::then);
+        if (!collectsTenured(info)) {
+            return;
+        }
+        lastTenuredCollectionMillis = clock.millis();
         Map<String, MemoryUsage> after = info.getGcInfo().getMemoryUsageAfterGc();
         for (MemoryPoolMXBean pool : tenured) {
             MemoryUsage usage = after.get(pool.getName());
@@ -197,6 +234,19 @@ public class MemoryMonitor implements InitializingBean, DisposableBean {
                 observe(pool.getName(), usage);
             }
         }
+    }
+
+    /**
+     * Whether this collection leaves only live data (and what was allocated meanwhile) in the
+     * tenured pool: a full collection, or the end of a concurrent cycle (G1's marking and cleanup,
+     * ZGC's major and Shenandoah's cycles). Not a young collection, and not G1's mixed ones, which
+     * are reported as young and collect only some old regions: after them the old generation still
+     * holds objects that were promoted and died since.
+     */
+    static boolean collectsTenured(GarbageCollectionNotificationInfo info) {
+        String name = info.getGcName();
+        return info.getGcAction().contains("major") || name.contains("Concurrent")
+                || name.endsWith("Cycles") && !name.contains("Minor");
     }
 
     private void observe(String pool, MemoryUsage usage) {
