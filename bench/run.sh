@@ -461,12 +461,20 @@ REPORT=$(
     done
     median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
     mon=$(echo "$ons" | median); moff=$(echo "$offs" | median)
-    cost=$(awk -v a="$mon" -v b="$moff" 'BEGIN { printf "%.1f", 100 * (b - a) / b }')
+    # the rounds are paired (same machine state, one after the other): the median of the per-round
+    # costs is the figure; the difference of the medians is shown beside it
+    costs=""
+    for round in $(seq 1 "$rounds"); do
+      costs="$costs $(awk -v a="$(v "M5_ON_${round}_OBSERVED_RATE")" -v b="$(v "M5_OFF_${round}_OBSERVED_RATE")" 'BEGIN { printf "%.1f", 100 * (b - a) / b }')"
+    done
+    cost=$(echo "$costs" | median)
+    unpaired=$(awk -v a="$mon" -v b="$moff" 'BEGIN { printf "%.1f", 100 * (b - a) / b }')
     echo
     echo "| figure | value | target | result |"
     echo "|---|---:|---:|---|"
     echo "| median drain rate, on / off | $mon / $moff jobs/s | | |"
-    echo "| throughput lost to metrics (median) | $cost % | ≤ 3 % | $(le "$cost" 3) |"
+    echo "| throughput lost to metrics (median of the per-round costs:$costs) | $cost % | ≤ 3 % | $(le "$cost" 3) |"
+    echo "| difference of the medians | $unpaired % | | |"
     echo
     args=""; for round in $(seq 1 "$rounds"); do args="$args M5_ON_$round M5_OFF_$round"; done
     # shellcheck disable=SC2086
