@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 import dev.spindle.job.Job;
 import dev.spindle.store.JobStore;
@@ -43,6 +44,9 @@ final class SharedDispatcher implements Dispatcher {
 
     private final long maxQueued;
 
+    /** True while this node should take no new work from the shared queue (memory pressure). */
+    private final BooleanSupplier holdBack;
+
     private final AtomicLong queued = new AtomicLong();
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -52,7 +56,7 @@ final class SharedDispatcher implements Dispatcher {
     private boolean pending;
 
     SharedDispatcher(JobStore store, ReadyQueue slots, Clock clock, String node, Duration leaseTtl,
-            Duration pollInterval, int claimBatch, long maxQueued) {
+            Duration pollInterval, int claimBatch, long maxQueued, BooleanSupplier holdBack) {
         this.store = store;
         this.slots = slots;
         this.clock = clock;
@@ -61,11 +65,17 @@ final class SharedDispatcher implements Dispatcher {
         this.pollInterval = pollInterval;
         this.claimBatch = claimBatch;
         this.maxQueued = maxQueued;
+        this.holdBack = holdBack;
     }
 
     @Override
     public List<Job> next() throws InterruptedException {
         while (true) {
+            if (holdBack.getAsBoolean()) {
+                // the other nodes take the queue's jobs meanwhile; the jobs running here go on
+                Thread.sleep(pollInterval);
+                continue;
+            }
             int free = slots.acquireSlots(claimBatch);
             if (free == 0) {
                 return List.of();

@@ -27,6 +27,7 @@ import dev.spindle.job.JobHandlers;
 import dev.spindle.job.JobMetrics;
 import dev.spindle.job.JobMetrics.Outcome;
 import dev.spindle.job.JobWatchers;
+import dev.spindle.memory.MemoryMonitor;
 import dev.spindle.pool.Execution.Stop;
 import dev.spindle.store.Completion;
 import dev.spindle.store.JobStore;
@@ -121,7 +122,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     WorkerPool(JobStore store, StoreMigrations migrations, JobHandlers handlers, JobWatchers watchers, PoolProperties properties,
             ClusterProperties cluster, JobProperties jobProperties, NodeProperties nodeProperties, JobMetrics metrics,
-            MeterRegistry meters, Clock clock) {
+            MeterRegistry meters, MemoryMonitor memory, Clock clock) {
         this.store = store;
         this.migrations = migrations;
         this.handlers = handlers;
@@ -134,7 +135,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         this.queue = new ReadyQueue(clock, properties.concurrency(), properties.maxQueued());
         this.dispatcher = store.shared()
                 ? new SharedDispatcher(store, queue, clock, node, cluster.leaseTtl(), cluster.pollInterval(),
-                        properties.claimBatch(), properties.maxQueued())
+                        properties.claimBatch(), properties.maxQueued(), memory::shedding)
                 : new LocalDispatcher(store, queue, clock, node, cluster.leaseTtl(), properties.claimBatch());
         this.writer = new CompletionWriter(store, this::afterWrite);
         this.timeouts = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("spindle-timeouts").daemon().factory());
