@@ -65,6 +65,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 
 {{/* Combinations of values that cannot work: refused with a message that says what to change.
 (values.schema.json checks each value on its own.) */}}
+{{/* The claim holding the embedded store: the user's, or the chart's. */}}
+{{- define "spindle.dataClaimName" -}}
+{{- .Values.store.embedded.persistence.existingClaim | default (printf "%s-data" (include "spindle.fullname" .)) }}
+{{- end }}
+
 {{- define "spindle.validate" -}}
 {{- $store := .Values.store }}
 {{- if eq $store.type "embedded" }}
@@ -78,6 +83,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and (not $store.postgresql.url) (not (and $store.postgresql.existingSecret $store.postgresql.urlKey)) }}
 {{- fail "store.type=postgresql needs store.postgresql.url (jdbc:postgresql://host:5432/db), or store.postgresql.existingSecret with store.postgresql.urlKey." }}
 {{- end }}
+{{- end }}
+{{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- fail (printf "autoscaling.minReplicas=%d is above autoscaling.maxReplicas=%d." (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- end }}
 {{- /* the chart sets these from ports.* and shutdown.*, which the probes, Services and the grace period follow */}}
 {{- $owned := dict "server.port" "ports.http" "management.server.port" "ports.management" "spindle.tcp.port" "ports.resp" "spindle.tcp.shutdown-grace" "shutdown.respGraceSeconds" "spindle.pool.shutdown-grace" "shutdown.poolGraceSeconds" "spring.lifecycle.timeout-per-shutdown-phase" "shutdown.webGraceSeconds" }}

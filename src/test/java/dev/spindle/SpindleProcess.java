@@ -20,17 +20,14 @@ public final class SpindleProcess implements AutoCloseable {
 
     public final int managementPort;
 
-    public final int tcpPort;
-
     public final Path log;
 
     private final Process process;
 
-    private SpindleProcess(String node, int port, int managementPort, int tcpPort, Path log, Process process) {
+    private SpindleProcess(String node, int port, int managementPort, Path log, Process process) {
         this.node = node;
         this.port = port;
         this.managementPort = managementPort;
-        this.tcpPort = tcpPort;
         this.log = log;
         this.process = process;
     }
@@ -56,11 +53,10 @@ public final class SpindleProcess implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         int port = freePort();
         int managementPort = freePort();
-        int tcpPort = freePort();
         List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1"));
         command.addAll(launch);
         command.addAll(List.of("--server.port=" + port, "--management.server.port=" + managementPort,
-                "--spindle.tcp.port=" + tcpPort, "--spindle.node-id=" + node));
+                "--spindle.tcp.port=0", "--spindle.node-id=" + node));
         properties.forEach(property -> command.add("--" + property));
         try {
             Path log = workDir.resolve(node + ".log");
@@ -68,7 +64,7 @@ public final class SpindleProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-            return new SpindleProcess(node, port, managementPort, tcpPort, log, process);
+            return new SpindleProcess(node, port, managementPort, log, process);
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);
@@ -77,6 +73,11 @@ public final class SpindleProcess implements AutoCloseable {
 
     public Api api() {
         return new Api(port);
+    }
+
+    /** The RESP listener's port (bound to any free one), as the {@code tcp} health component shows it. */
+    public int tcpPort() {
+        return management().get("/actuator/health").body().at("/components/tcp/details/port").asInt();
     }
 
     public Api management() {

@@ -233,6 +233,9 @@ class HelmChartTests {
         assertThat(refusal("--set", "autoscaling.enabled=true")).contains("autoscaling.enabled=true needs store.type=postgresql");
         assertThat(refusal("--set", "store.type=postgresql")).contains("store.type=postgresql needs store.postgresql.url");
         assertThat(refusal("--set", "terminationGracePeriodSeconds=20")).contains("shorter than the drain");
+        assertThat(refusal("--set", "store.type=postgresql", "--set", "store.postgresql.url=jdbc:postgresql://db/spindle",
+                "--set", "autoscaling.enabled=true", "--set", "autoscaling.minReplicas=5", "--set",
+                "autoscaling.maxReplicas=3")).contains("autoscaling.minReplicas=5 is above autoscaling.maxReplicas=3");
         assertThat(refusal("--set", "config.spindle.pool.shutdown-grace=60s"))
             .contains("config.spindle.pool.shutdown-grace is set by the chart", "set shutdown.poolGraceSeconds instead");
         assertThat(refusal("--set", "config.server.port=9090")).contains("set ports.http instead");

@@ -88,7 +88,7 @@ class MemoryPressureTests {
             assertThat(api.post("/api/v1/jobs/" + failed + "/retry", "").status()).isEqualTo(503);
             assertThat(api.post("/api/v1/jobs/01890000-0000-7000-8000-000000000000/retry", "").status())
                 .as("an unknown job is still unknown").isEqualTo(404);
-            try (Jedis jedis = new Jedis("127.0.0.1", spindle.tcpPort)) {
+            try (Jedis jedis = new Jedis("127.0.0.1", spindle.tcpPort())) {
                 assertThatThrownBy(() -> jedis.sendCommand(Resp.SUBMIT, "{\"type\": \"noop\", \"payload\": {}}"))
                     .isInstanceOf(JedisDataException.class)
                     .hasMessageStartingWith("BUSY")
