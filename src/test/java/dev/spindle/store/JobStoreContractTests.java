@@ -288,6 +288,50 @@ abstract class JobStoreContractTests {
     }
 
     @Test
+    void oneBatchOfMixedCompletionsEndsEachAttemptItsOwnWay() {
+        List<NewJob> jobs = List.of(aJob().build(), aJob().build(), aJob().build(), aJob().build(), aJob().build(),
+                aJob().build());
+        store.insert(jobs);
+        store.claim(jobs.stream().map(NewJob::id).toList(), "n1", now, now.plusSeconds(30));
+        String ok = jobs.get(0).id(), failed = jobs.get(1).id(), retried = jobs.get(2).id(), interrupted = jobs.get(3).id(),
+                stale = jobs.get(4).id(), cancelled = jobs.get(5).id();
+        store.progress(interrupted, 1L, 0.5);
+
+        store.complete(List.of(Completion.succeeded(ok, 1L, JSON.readTree("{\"n\": [1, \"two\"]}"), now.plusSeconds(1)),
+                Completion.failed(failed, 1L, new JobError("bad_input", "it's \"quoted\", {braced}, ünïcode"), now.plusSeconds(2)),
+                Completion.retry(retried, 1L, new JobError("handler_error", "boom"), now, now.plusSeconds(5)),
+                Completion.interrupted(interrupted, 1L, new JobError("shutdown", "stop"), now),
+                Completion.succeeded(stale, 7L, null, now),
+                Completion.cancelled(cancelled, 1L, new JobError("cancelled", "by request"), now.plusSeconds(3))));
+
+        Job done = store.find(ok).orElseThrow();
+        assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(done.result()).isEqualTo(JSON.readTree("{\"n\": [1, \"two\"]}"));
+        assertThat(done.progress()).isEqualTo(1.0);
+        assertThat(done.finishedAt()).isEqualTo(now.plusSeconds(1));
+        assertThat(done.error()).isNull();
+        Job fail = store.find(failed).orElseThrow();
+        assertThat(fail.state()).isEqualTo(JobState.FAILED);
+        assertThat(fail.error()).isEqualTo(new JobError("bad_input", "it's \"quoted\", {braced}, ünïcode"));
+        assertThat(fail.result()).isNull();
+        assertThat(fail.finishedAt()).isEqualTo(now.plusSeconds(2));
+        Job again = store.find(retried).orElseThrow();
+        assertThat(again.state()).isEqualTo(JobState.QUEUED);
+        assertThat(again.runAt()).isEqualTo(now.plusSeconds(5));
+        assertThat(again.attempt()).isEqualTo(1);
+        assertThat(again.finishedAt()).isNull();
+        Job back = store.find(interrupted).orElseThrow();
+        assertThat(back.state()).isEqualTo(JobState.QUEUED);
+        assertThat(back.attempt()).isZero();
+        assertThat(back.progress()).isEqualTo(0.5);
+        assertThat(store.find(stale).orElseThrow().state()).as("a stale fencing token changes nothing")
+            .isEqualTo(JobState.RUNNING);
+        Job stopped = store.find(cancelled).orElseThrow();
+        assertThat(stopped.state()).isEqualTo(JobState.CANCELLED);
+        assertThat(stopped.finishedAt()).isEqualTo(now.plusSeconds(3));
+    }
+
+    @Test
     void completionUnderAnOlderFencingTokenDoesNothing() {
         NewJob job = aJob().build();
         store.insert(List.of(job));
