@@ -1,6 +1,5 @@
 package dev.spindle.store;
 
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -230,95 +229,26 @@ class JdbcJobStore implements JobStore {
         if (completions.isEmpty()) {
             return;
         }
+        List<Object[]> rows = new ArrayList<>(completions.size());
+        for (Completion c : completions) {
+            JobError error = c.error();
+            rows.add(new Object[] { c.state().name(), c.result() == null ? null : json.writeValueAsString(c.result()),
+                    error == null ? null : error.code(), error == null ? null : truncate(error.message(), 4000),
+                    c.state() == JobState.SUCCEEDED ? 1.0 : null, c.runAt() == null ? null : timestamp(c.runAt()),
+                    c.refundAttempt() ? 1 : 0, c.state().isTerminal() ? timestamp(c.at()) : null, c.id(),
+                    c.fencingToken() });
+        }
         boolean requeues = completions.stream().anyMatch(c -> c.state() == JobState.QUEUED);
         tx.executeWithoutResult(status -> {
-            if (postgres) {
-                completeAsOneStatement(completions);
-            }
-            else {
-                completeRowByRow(completions);
-            }
+            jdbcTemplate.batchUpdate("""
+                    UPDATE jobs SET state = ?, result = ?, error_code = ?, error_message = ?,
+                                    progress = COALESCE(?, progress), run_at = COALESCE(?, run_at),
+                                    attempt = attempt - ?, finished_at = ?, lease_until = NULL
+                    WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?""", rows, COMPLETE_TYPES);
             if (requeues) {
                 notifyJobsAvailable();
             }
         });
-    }
-
-    /** H2: one UPDATE per job, sent as one JDBC batch. */
-    private void completeRowByRow(List<Completion> completions) {
-        List<Object[]> rows = new ArrayList<>(completions.size());
-        for (Completion c : completions) {
-            JobError error = c.error();
-            rows.add(new Object[] { c.state().name(), resultJson(c), error == null ? null : error.code(),
-                    error == null ? null : truncate(error.message(), 4000), c.state() == JobState.SUCCEEDED ? 1.0 : null,
-                    c.runAt() == null ? null : timestamp(c.runAt()), c.refundAttempt() ? 1 : 0,
-                    c.state().isTerminal() ? timestamp(c.at()) : null, c.id(), c.fencingToken() });
-        }
-        jdbcTemplate.batchUpdate("""
-                UPDATE jobs SET state = ?, result = ?, error_code = ?, error_message = ?,
-                                progress = COALESCE(?, progress), run_at = COALESCE(?, run_at),
-                                attempt = attempt - ?, finished_at = ?, lease_until = NULL
-                WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?""", rows, COMPLETE_TYPES);
-    }
-
-    /**
-     * PostgreSQL: the whole batch in one UPDATE joined to arrays of the new values. A JDBC batch
-     * still executes one statement per job on the server (about 260 µs each, measured), which made
-     * the completion writer the bottleneck of a PostgreSQL node.
-     */
-    private void completeAsOneStatement(List<Completion> completions) {
-        int n = completions.size();
-        String[] ids = new String[n];
-        String[] states = new String[n];
-        String[] results = new String[n];
-        String[] codes = new String[n];
-        String[] messages = new String[n];
-        Double[] progress = new Double[n];
-        String[] runAts = new String[n];
-        Integer[] refunds = new Integer[n];
-        String[] finishedAts = new String[n];
-        Long[] tokens = new Long[n];
-        for (int i = 0; i < n; i++) {
-            Completion c = completions.get(i);
-            JobError error = c.error();
-            ids[i] = c.id();
-            states[i] = c.state().name();
-            results[i] = resultJson(c);
-            codes[i] = error == null ? null : error.code();
-            messages[i] = error == null ? null : truncate(error.message(), 4000);
-            progress[i] = c.state() == JobState.SUCCEEDED ? 1.0 : null;
-            runAts[i] = c.runAt() == null ? null : c.runAt().toString();
-            refunds[i] = c.refundAttempt() ? 1 : 0;
-            finishedAts[i] = c.state().isTerminal() ? c.at().toString() : null;
-            tokens[i] = c.fencingToken();
-        }
-        jdbcTemplate.update(connection -> {
-            PreparedStatement statement = connection.prepareStatement("""
-                    UPDATE jobs AS j SET state = v.state, result = v.result, error_code = v.error_code,
-                                         error_message = v.error_message, progress = COALESCE(v.progress, j.progress),
-                                         run_at = COALESCE(v.run_at::timestamptz, j.run_at),
-                                         attempt = j.attempt - v.refund, finished_at = v.finished_at::timestamptz,
-                                         lease_until = NULL
-                    FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[], ?::float8[],
-                                ?::text[], ?::int4[], ?::text[], ?::int8[])
-                         AS v(id, state, result, error_code, error_message, progress, run_at, refund, finished_at, token)
-                    WHERE j.id = v.id AND j.state = 'RUNNING' AND j.fencing_token = v.token""");
-            statement.setArray(1, connection.createArrayOf("varchar", ids));
-            statement.setArray(2, connection.createArrayOf("varchar", states));
-            statement.setArray(3, connection.createArrayOf("varchar", results));
-            statement.setArray(4, connection.createArrayOf("varchar", codes));
-            statement.setArray(5, connection.createArrayOf("varchar", messages));
-            statement.setArray(6, connection.createArrayOf("float8", progress));
-            statement.setArray(7, connection.createArrayOf("text", runAts));
-            statement.setArray(8, connection.createArrayOf("int4", refunds));
-            statement.setArray(9, connection.createArrayOf("text", finishedAts));
-            statement.setArray(10, connection.createArrayOf("int8", tokens));
-            return statement;
-        });
-    }
-
-    private @Nullable String resultJson(Completion completion) {
-        return completion.result() == null ? null : json.writeValueAsString(completion.result());
     }
 
     @Override
