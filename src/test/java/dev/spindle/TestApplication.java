@@ -2,6 +2,7 @@ package dev.spindle;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
 import dev.spindle.job.JobContext;
 import dev.spindle.job.JobHandler;
@@ -52,7 +53,7 @@ public final class TestApplication {
                         held.add(new byte[256 * 1024]);
                     }
                     try {
-                        Thread.sleep(Long.MAX_VALUE);
+                        new CountDownLatch(1).await(); // until the cancel interrupts it
                     }
                     finally {
                         held.clear();

@@ -24,9 +24,10 @@ import org.springframework.validation.annotation.Validated;
  * @param retryAfter the {@code Retry-After} a refused submission is given
  * @param sampleInterval how often heap, non-heap and allocation are sampled for {@code /actuator/memory}
  * @param samples how many samples are kept (the oldest is overwritten)
- * @param recheckInterval under pressure, when the tenured pool has not been collected for this
- *        long, a collection is asked for ({@code System.gc()}), so that a node out of traffic can
- *        see that its memory was freed
+ * @param recheckInterval the least time between two full collections Spindle asks for
+ *        ({@code System.gc()}): to settle whether a partial collection that left the tenured pool
+ *        above the threshold left live data or garbage, and, under pressure, so that a node out of
+ *        traffic sees its memory freed
  */
 @Validated
 @ConfigurationProperties("spindle.memory")

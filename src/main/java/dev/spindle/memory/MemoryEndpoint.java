@@ -42,7 +42,7 @@ class MemoryEndpoint {
         State state = monitor.pressure();
         Reading last = state.last();
         var properties = monitor.properties();
-        Pressure pressure = new Pressure(state.active(), monitor.shedding(), properties.shedLoad(), state.since(),
+        Pressure pressure = new Pressure(state.active(), monitor.sheds(state), properties.shedLoad(), state.since(),
                 properties.pressureThreshold(), properties.recoveryThreshold(), state.episodes(),
                 monitor.collectionsOverThreshold(),
                 last == null ? null : new AfterGc(last.pool(), last.used(), last.max(), last.fraction(), last.at()));
@@ -95,7 +95,7 @@ class MemoryEndpoint {
      * @param episodes how often pressure has started since the node did
      * @param collectionsOverThreshold collections of any kind (young and mixed included) that left a
      *        tenured pool above the threshold, as the JVM counts them
-     * @param lastAfterGc the latest reading of a tenured pool after a full collection or a concurrent cycle
+     * @param lastAfterGc the latest reading of a tenured pool after a full collection
      */
     record Pressure(boolean underPressure, boolean shedding, boolean shedLoad, @Nullable Instant since, double threshold,
             double recoveryThreshold, long episodes, long collectionsOverThreshold, @Nullable AfterGc lastAfterGc) {

@@ -24,8 +24,7 @@ class MemoryHealthIndicator extends AbstractHealthIndicator {
     @Override
     protected void doHealthCheck(Health.Builder builder) {
         State state = monitor.pressure();
-        boolean shedding = state.active() && monitor.properties().shedLoad();
-        (shedding ? builder.outOfService() : builder.up()).withDetail("underPressure", state.active())
+        (monitor.sheds(state) ? builder.outOfService() : builder.up()).withDetail("underPressure", state.active())
             .withDetail("threshold", monitor.properties().pressureThreshold())
             .withDetail("recoveryThreshold", monitor.properties().recoveryThreshold());
         Reading last = state.last();

@@ -38,20 +38,21 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Watches the heap with the JDK's own signals and nothing that polls it: the GC notifications give
- * every collection's duration and cause and, after a collection that leaves only live data in the
- * tenured heap pool (a full collection, the end of a concurrent cycle), that pool's usage, which
- * starts and ends the pressure. What a young or a G1 mixed collection leaves in the old generation
- * includes objects promoted and dead since, and would raise false alarms on a busy node (measured:
- * the collection-usage threshold notification, which G1 also sends after mixed collections, did).
- * The collection-usage threshold is still set on each tenured pool, so the JVM counts the
- * collections that left it above the threshold.
+ * Watches the heap with the JDK's own signals: the GC notifications give every collection's
+ * duration and cause and the tenured heap pool's usage after it. Only a full collection (or a major
+ * cycle of ZGC or Shenandoah) leaves nothing but live data there, so only its reading starts and ends
+ * the pressure. After young collections, G1's mixed collections and the pauses of its concurrent
+ * cycle, the old generation still holds objects that were promoted and died since: measured, those
+ * readings (and the JVM's collection-usage threshold notifications, which come after them too) raise
+ * false pressure on a busy node. Such a reading above the threshold is only a suspicion, which the
+ * sampler settles by asking for a full collection ({@code System.gc()}), at most once per
+ * {@code spindle.memory.recheck-interval} without one. Under pressure it asks the same way, so that
+ * a node readiness took out of traffic, which may allocate too little for the collector ever to
+ * look at the tenured pool again, sees its memory freed. The collection-usage threshold is still
+ * set on each tenured pool, so the JVM counts the collections that left it above the threshold.
  *
- * <p>A sampler records heap and allocation into a bounded ring every
- * {@code spindle.memory.sample-interval}, allocating nothing. Under pressure it is also what makes
- * recovery possible on a node that readiness has taken out of traffic: when no collection of the
- * tenured pool has been seen for {@code spindle.memory.recheck-interval}, it asks for one
- * ({@code System.gc()}), at most once per interval and only while under pressure.
+ * <p>The sampler records heap and allocation into a bounded ring every
+ * {@code spindle.memory.sample-interval}, allocating nothing.
  *
  * <p>Under pressure, and with {@code spindle.memory.shed-load}, {@link #shedding()} is true: the
  * job service refuses new jobs and the {@code memory} health component is OUT_OF_SERVICE, so
@@ -81,8 +82,11 @@ public class MemoryMonitor implements SmartLifecycle {
 
     private volatile @Nullable ScheduledExecutorService sampler;
 
-    /** When the tenured pool was last collected (full collection, end of a concurrent cycle) or a collection asked for. */
-    private volatile long lastTenuredCollectionMillis;
+    /** When the last full collection happened or was asked for. */
+    private volatile long lastFullCollectionMillis;
+
+    /** A partial collection left a tenured pool above the threshold: a full one will tell whether it is live data. */
+    private volatile boolean suspected;
 
     public MemoryMonitor(MemoryProperties properties, Clock clock, MeterRegistry registry) {
         this.properties = properties;
@@ -119,7 +123,7 @@ public class MemoryMonitor implements SmartLifecycle {
         if (tenured.isEmpty()) {
             log.warn("No heap pool of this JVM's collector supports usage thresholds: memory pressure is never detected");
         }
-        lastTenuredCollectionMillis = clock.millis();
+        lastFullCollectionMillis = clock.millis();
         sample();
         ScheduledExecutorService executor = Executors
             .newSingleThreadScheduledExecutor(Thread.ofPlatform().name("spindle-memory-sampler").daemon().factory());
@@ -159,7 +163,12 @@ public class MemoryMonitor implements SmartLifecycle {
 
     /** Whether new jobs are refused now: under pressure with load shedding on. */
     public boolean shedding() {
-        return properties.shedLoad() && pressure.state().active();
+        return sheds(pressure.state());
+    }
+
+    /** Whether a node in this pressure state refuses new jobs. */
+    boolean sheds(State state) {
+        return properties.shedLoad() && state.active();
     }
 
     /** Why new jobs are refused, for the client. */
@@ -206,12 +215,16 @@ public class MemoryMonitor implements SmartLifecycle {
         long now = clock.millis();
         samples.record(now, committed - runtime.freeMemory(), committed,
                 threads == null ? -1 : threads.getTotalThreadAllocatedBytes());
-        if (pressure.state().active() && now - lastTenuredCollectionMillis >= properties.recheckInterval().toMillis()) {
-            // out of traffic, the node may allocate too little for the collector to ever look at
-            // the tenured pool again; without that look the pressure could never clear
-            lastTenuredCollectionMillis = now;
-            log.info("Memory pressure: no collection of the tenured heap for {}; asking for one",
-                    properties.recheckInterval());
+        boolean active = pressure.state().active();
+        if ((active || suspected) && now - lastFullCollectionMillis >= properties.recheckInterval().toMillis()) {
+            // a suspicion is confirmed or dismissed by the one collection that leaves only live
+            // data; under pressure, a node out of traffic may allocate too little for the collector
+            // ever to look at the tenured pool again, and without that look it could never recover
+            lastFullCollectionMillis = now;
+            suspected = false;
+            log.info("Memory: {}; asking for a full collection to see the live data",
+                    active ? "under pressure, no full collection for " + properties.recheckInterval()
+                            : "the tenured heap is above the threshold after a partial collection");
             System.gc();
         }
     }
@@ -223,34 +236,43 @@ public class MemoryMonitor implements SmartLifecycle {
         GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo
             .from((CompositeData) notification.getUserData());
         collections.merge(info.getGcName(), CollectorActivity.first(info, clock.instant()), CollectorActivity::then);
-        if (!collectsTenured(info)) {
-            return;
+        boolean full = leavesOnlyLiveData(info);
+        if (full) {
+            lastFullCollectionMillis = clock.millis();
+            suspected = false;
         }
-        lastTenuredCollectionMillis = clock.millis();
         Map<String, MemoryUsage> after = info.getGcInfo().getMemoryUsageAfterGc();
         for (MemoryPoolMXBean pool : tenured) {
             MemoryUsage usage = after.get(pool.getName());
-            if (usage != null) {
+            if (usage == null) {
+                continue;
+            }
+            if (full) {
                 observe(pool.getName(), usage);
+            }
+            else if (usage.getUsed() >= properties.pressureThreshold() * maxOf(usage)) {
+                suspected = true;
             }
         }
     }
 
     /**
      * Whether this collection leaves only live data (and what was allocated meanwhile) in the
-     * tenured pool: a full collection, or the end of a concurrent cycle (G1's marking and cleanup,
-     * ZGC's major and Shenandoah's cycles). Not a young collection, and not G1's mixed ones, which
-     * are reported as young and collect only some old regions: after them the old generation still
-     * holds objects that were promoted and died since.
+     * tenured pool: a full collection, or a major cycle of ZGC or Shenandoah. After a young, a G1
+     * mixed collection or the pauses of G1's concurrent cycle the old generation still holds objects
+     * that were promoted and died since: measured, those readings raise false pressure on a busy node.
      */
-    static boolean collectsTenured(GarbageCollectionNotificationInfo info) {
+    static boolean leavesOnlyLiveData(GarbageCollectionNotificationInfo info) {
         String name = info.getGcName();
-        return info.getGcAction().contains("major") || name.contains("Concurrent")
-                || name.endsWith("Cycles") && !name.contains("Minor");
+        return info.getGcAction().contains("major") || name.endsWith("Cycles") && !name.contains("Minor");
+    }
+
+    private static long maxOf(MemoryUsage usage) {
+        return usage.getMax() > 0 ? usage.getMax() : Runtime.getRuntime().maxMemory();
     }
 
     private void observe(String pool, MemoryUsage usage) {
-        long max = usage.getMax() > 0 ? usage.getMax() : Runtime.getRuntime().maxMemory();
+        long max = maxOf(usage);
         Transition transition = pressure.observe(new Reading(pool, usage.getUsed(), max, clock.instant()));
         switch (transition) {
             case STARTED -> log.warn("Memory pressure: {} holds {} MB of {} MB after GC (threshold {}%); {}", pool,

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.spindle.Api;
 import dev.spindle.Api.Response;
+import dev.spindle.RespCommand;
 import dev.spindle.SpindleProcess;
 import dev.spindle.TestApplication;
 import org.junit.jupiter.api.AfterEach;
@@ -15,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.util.SafeEncoder;
 
@@ -89,11 +89,11 @@ class MemoryPressureTests {
             assertThat(api.post("/api/v1/jobs/01890000-0000-7000-8000-000000000000/retry", "").status())
                 .as("an unknown job is still unknown").isEqualTo(404);
             try (Jedis jedis = new Jedis("127.0.0.1", spindle.tcpPort())) {
-                assertThatThrownBy(() -> jedis.sendCommand(Resp.SUBMIT, "{\"type\": \"noop\", \"payload\": {}}"))
+                assertThatThrownBy(() -> jedis.sendCommand(RespCommand.SUBMIT, "{\"type\": \"noop\", \"payload\": {}}"))
                     .isInstanceOf(JedisDataException.class)
                     .hasMessageStartingWith("BUSY")
                     .hasMessageContaining("memory pressure");
-                assertThat(SafeEncoder.encode((byte[]) jedis.sendCommand(Resp.PING))).isEqualTo("PONG");
+                assertThat(SafeEncoder.encode((byte[]) jedis.sendCommand(RespCommand.PING))).isEqualTo("PONG");
             }
 
             Response readiness = management.get("/actuator/health/readiness");
@@ -156,15 +156,6 @@ class MemoryPressureTests {
 
         boolean underPressure() {
             return raw.at("/pressure/underPressure").asBoolean();
-        }
-    }
-
-    private enum Resp implements ProtocolCommand {
-        SUBMIT, PING;
-
-        @Override
-        public byte[] getRaw() {
-            return SafeEncoder.encode(name());
         }
     }
 

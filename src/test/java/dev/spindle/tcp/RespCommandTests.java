@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 import dev.spindle.Api;
+import dev.spindle.RespCommand;
 import dev.spindle.SpindleTest;
 import dev.spindle.StoredJobs;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
-import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.util.SafeEncoder;
 import tools.jackson.databind.JsonNode;
@@ -35,15 +35,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Every command through Jedis, a real Redis client, and the same jobs as seen over REST. */
 @SpindleTest
 class RespCommandTests {
-
-    enum Command implements ProtocolCommand {
-        PING, SUBMIT, GET, WAIT, CANCEL, STATS, QUIT, HELLO;
-
-        @Override
-        public byte[] getRaw() {
-            return SafeEncoder.encode(name());
-        }
-    }
 
     @Autowired
     RespServer server;
@@ -78,15 +69,15 @@ class RespCommandTests {
     @Test
     void pingAnswersPongOrItsMessage() {
         assertThat(jedis.ping()).isEqualTo("PONG");
-        assertThat(text(jedis.sendCommand(Command.PING, "hello there"))).isEqualTo("hello there");
+        assertThat(text(jedis.sendCommand(RespCommand.PING, "hello there"))).isEqualTo("hello there");
     }
 
     @Test
     void submitGetAndWaitShowTheSameJobAsRest() {
-        String id = text(jedis.sendCommand(Command.SUBMIT, "{\"type\": \"noop\", \"payload\": {\"n\": 7}}"));
+        String id = text(jedis.sendCommand(RespCommand.SUBMIT, "{\"type\": \"noop\", \"payload\": {\"n\": 7}}"));
 
-        JsonNode waited = Api.parse(text(jedis.sendCommand(Command.WAIT, id, "10000")));
-        JsonNode got = Api.parse(text(jedis.sendCommand(Command.GET, id)));
+        JsonNode waited = Api.parse(text(jedis.sendCommand(RespCommand.WAIT, id, "10000")));
+        JsonNode got = Api.parse(text(jedis.sendCommand(RespCommand.GET, id)));
 
         assertThat(waited.path("state").asString()).isEqualTo("SUCCEEDED");
         assertThat(waited.path("result").path("n").asInt()).isEqualTo(7);
@@ -95,28 +86,28 @@ class RespCommandTests {
 
     @Test
     void anUnknownJobIsNil() {
-        assertThat(jedis.sendCommand(Command.GET, "01890000-0000-7000-8000-000000000000")).isNull();
-        assertThat(jedis.sendCommand(Command.WAIT, "01890000-0000-7000-8000-000000000000", "10")).isNull();
-        assertThat(jedis.sendCommand(Command.GET, "x".repeat(10_000))).isNull();
+        assertThat(jedis.sendCommand(RespCommand.GET, "01890000-0000-7000-8000-000000000000")).isNull();
+        assertThat(jedis.sendCommand(RespCommand.WAIT, "01890000-0000-7000-8000-000000000000", "10")).isNull();
+        assertThat(jedis.sendCommand(RespCommand.GET, "x".repeat(10_000))).isNull();
     }
 
     @Test
     void waitReturnsTheJobAsItStandsWhenTheTimeoutEnds() {
-        String id = text(jedis.sendCommand(Command.SUBMIT, "{\"type\": \"sleep\", \"payload\": {\"ms\": 60000}, \"delay\": \"PT1H\"}"));
+        String id = text(jedis.sendCommand(RespCommand.SUBMIT, "{\"type\": \"sleep\", \"payload\": {\"ms\": 60000}, \"delay\": \"PT1H\"}"));
 
-        JsonNode job = Api.parse(text(jedis.sendCommand(Command.WAIT, id, "50")));
+        JsonNode job = Api.parse(text(jedis.sendCommand(RespCommand.WAIT, id, "50")));
 
         assertThat(job.path("state").asString()).isEqualTo("QUEUED");
-        assertThat(jedis.sendCommand(Command.CANCEL, id)).isEqualTo(1L);
+        assertThat(jedis.sendCommand(RespCommand.CANCEL, id)).isEqualTo(1L);
     }
 
     @Test
     void cancelAnswersOneForAQueuedJobAndZeroForAFinishedOrUnknownOne() {
-        String id = text(jedis.sendCommand(Command.SUBMIT, "{\"type\": \"noop\", \"delay\": \"PT1H\"}"));
+        String id = text(jedis.sendCommand(RespCommand.SUBMIT, "{\"type\": \"noop\", \"delay\": \"PT1H\"}"));
 
-        assertThat(jedis.sendCommand(Command.CANCEL, id)).isEqualTo(1L);
-        assertThat(jedis.sendCommand(Command.CANCEL, id)).isEqualTo(0L);
-        assertThat(jedis.sendCommand(Command.CANCEL, "no-such-job")).isEqualTo(0L);
+        assertThat(jedis.sendCommand(RespCommand.CANCEL, id)).isEqualTo(1L);
+        assertThat(jedis.sendCommand(RespCommand.CANCEL, id)).isEqualTo(0L);
+        assertThat(jedis.sendCommand(RespCommand.CANCEL, "no-such-job")).isEqualTo(0L);
         assertThat(api.get("/api/v1/jobs/" + id).state()).isEqualTo("CANCELLED");
     }
 
@@ -124,12 +115,12 @@ class RespCommandTests {
     void theSameIdempotencyKeyGivesTheSameJob() {
         String job = "{\"type\": \"noop\", \"idempotencyKey\": \"resp-key-1\"}";
 
-        assertThat(text(jedis.sendCommand(Command.SUBMIT, job))).isEqualTo(text(jedis.sendCommand(Command.SUBMIT, job)));
+        assertThat(text(jedis.sendCommand(RespCommand.SUBMIT, job))).isEqualTo(text(jedis.sendCommand(RespCommand.SUBMIT, job)));
     }
 
     @Test
     void statsIsThePoolAsJson() {
-        JsonNode stats = Api.parse(text(jedis.sendCommand(Command.STATS)));
+        JsonNode stats = Api.parse(text(jedis.sendCommand(RespCommand.STATS)));
 
         assertThat(stats.path("concurrency").asInt()).isEqualTo(64);
         assertThat(stats.path("node").asString()).isEqualTo("test-node");
@@ -141,19 +132,19 @@ class RespCommandTests {
     void badSubmissionsAreErrorsThatStoreNothingAndLeaveTheConnectionUsable() {
         long before = jobCount();
 
-        assertThatThrownBy(() -> jedis.sendCommand(Command.SUBMIT, "{\"type\": \"noop\", \"colour\": \"red\"}"))
+        assertThatThrownBy(() -> jedis.sendCommand(RespCommand.SUBMIT, "{\"type\": \"noop\", \"colour\": \"red\"}"))
             .isInstanceOf(JedisDataException.class).hasMessageContaining("ERR invalid job: Unknown field 'colour'");
-        assertThatThrownBy(() -> jedis.sendCommand(Command.SUBMIT, "{\"type\": \"fax\"}"))
+        assertThatThrownBy(() -> jedis.sendCommand(RespCommand.SUBMIT, "{\"type\": \"fax\"}"))
             .isInstanceOf(JedisDataException.class).hasMessageContaining("unknown job type 'fax'");
-        assertThatThrownBy(() -> jedis.sendCommand(Command.SUBMIT, "{\"type\": "))
+        assertThatThrownBy(() -> jedis.sendCommand(RespCommand.SUBMIT, "{\"type\": "))
             .isInstanceOf(JedisDataException.class).hasMessageContaining("Malformed JSON");
-        assertThatThrownBy(() -> jedis.sendCommand(Command.SUBMIT, "{\"type\": \"noop\", \"priority\": 10}"))
+        assertThatThrownBy(() -> jedis.sendCommand(RespCommand.SUBMIT, "{\"type\": \"noop\", \"priority\": 10}"))
             .isInstanceOf(JedisDataException.class).hasMessageContaining("priority");
-        assertThatThrownBy(() -> jedis.sendCommand(Command.SUBMIT))
+        assertThatThrownBy(() -> jedis.sendCommand(RespCommand.SUBMIT))
             .isInstanceOf(JedisDataException.class).hasMessageContaining("wrong number of arguments for 'submit'");
-        assertThatThrownBy(() -> jedis.sendCommand(Command.WAIT, "id", "soon"))
+        assertThatThrownBy(() -> jedis.sendCommand(RespCommand.WAIT, "id", "soon"))
             .isInstanceOf(JedisDataException.class).hasMessageContaining("timeout must be");
-        assertThatThrownBy(() -> jedis.sendCommand(Command.HELLO, "3"))
+        assertThatThrownBy(() -> jedis.sendCommand(RespCommand.HELLO, "3"))
             .isInstanceOf(JedisDataException.class).hasMessageContaining("unknown command 'HELLO'");
 
         assertThat(jobCount()).isEqualTo(before);
@@ -165,8 +156,8 @@ class RespCommandTests {
         List<Response<Object>> submitted = new ArrayList<>();
         try (Pipeline pipeline = jedis.pipelined()) {
             IntStream.range(0, 200).forEach(i -> {
-                submitted.add(pipeline.sendCommand(Command.SUBMIT, "{\"type\": \"noop\", \"payload\": {\"n\": " + i + "}}"));
-                pipeline.sendCommand(Command.PING, "p" + i);
+                submitted.add(pipeline.sendCommand(RespCommand.SUBMIT, "{\"type\": \"noop\", \"payload\": {\"n\": " + i + "}}"));
+                pipeline.sendCommand(RespCommand.PING, "p" + i);
             });
             pipeline.sync();
         }
@@ -174,7 +165,7 @@ class RespCommandTests {
 
         List<Response<Object>> waited = new ArrayList<>();
         try (Pipeline pipeline = jedis.pipelined()) {
-            ids.forEach(id -> waited.add(pipeline.sendCommand(Command.WAIT, id, "10000")));
+            ids.forEach(id -> waited.add(pipeline.sendCommand(RespCommand.WAIT, id, "10000")));
             pipeline.sync();
         }
         for (int i = 0; i < ids.size(); i++) {
@@ -206,7 +197,7 @@ class RespCommandTests {
 
     @Test
     void quitClosesTheConnection() {
-        assertThat(text(jedis.sendCommand(Command.QUIT))).isEqualTo("OK");
+        assertThat(text(jedis.sendCommand(RespCommand.QUIT))).isEqualTo("OK");
     }
 
     @Test
