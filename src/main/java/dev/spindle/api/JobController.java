@@ -7,13 +7,13 @@ import java.util.List;
 import dev.spindle.config.ApiProperties;
 import dev.spindle.job.Job;
 import dev.spindle.job.JobNotFoundException;
+import dev.spindle.job.JobPage;
+import dev.spindle.job.JobQuery;
 import dev.spindle.job.JobRequest;
 import dev.spindle.job.JobService;
 import dev.spindle.job.JobService.Cancellation;
 import dev.spindle.job.JobService.Submission;
 import dev.spindle.job.JobState;
-import dev.spindle.store.JobPage;
-import dev.spindle.store.JobQuery;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;

@@ -38,9 +38,14 @@ public class JobMetrics {
 
     private final Counter rejected;
 
+    private final Counter staleCompletions;
+
     JobMetrics(JobHandlers handlers, MeterRegistry registry) {
         this.rejected = Counter.builder("spindle.jobs.rejected")
             .description("Submitted jobs refused: backlog full or memory pressure").register(registry);
+        this.staleCompletions = Counter.builder("spindle.jobs.stale.completions")
+            .description("Attempts whose outcome was not stored: the job's lease had been lost and it was taken over")
+            .register(registry);
         for (JobHandler handler : handlers.all()) {
             byType.put(handler.type(), new TypeMeters(handler.type(), registry));
         }
@@ -50,6 +55,11 @@ public class JobMetrics {
     /** A submission refused because the backlog was full or the node was under memory pressure (503 / -BUSY). */
     public void rejected(int jobs) {
         rejected.increment(jobs);
+    }
+
+    /** An attempt ended here after its job had been taken over (lost fence): its outcome was not stored. */
+    public void staleCompletion() {
+        staleCompletions.increment();
     }
 
     /** An attempt that ran past its timeout (also counted as failed or retried). */

@@ -21,11 +21,8 @@ import dev.spindle.memory.MemoryMonitor;
 import dev.spindle.pool.PoolStats;
 import dev.spindle.pool.WorkerPool;
 import dev.spindle.store.DuplicateIdempotencyKeyException;
-import dev.spindle.store.JobPage;
-import dev.spindle.store.JobQuery;
 import dev.spindle.store.JobStore;
 import dev.spindle.store.NewJob;
-import dev.spindle.store.QueuedJob;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 import org.jspecify.annotations.Nullable;
@@ -49,6 +46,8 @@ public class JobService implements SmartLifecycle {
     private static final Duration RETRY_AFTER_BACKLOG = Duration.ofSeconds(1);
 
     private static final Duration RETRY_AFTER_STOPPED = Duration.ofSeconds(5);
+
+    private static final int CANCEL_PASSES = 5;
 
     private final JobStore store;
 
@@ -146,38 +145,34 @@ public class JobService implements SmartLifecycle {
     }
 
     /**
-     * Cancels a queued job at once ({@code finished}), or interrupts a running one (it ends CANCELLED shortly).
+     * Cancels a queued job at once ({@code finished}), or a running one: the cancel is recorded in
+     * the store, where it sticks (whatever ends the attempt, the job ends CANCELLED and never runs
+     * again), and the handler is interrupted on whichever node runs it.
      *
      * @throws JobNotFoundException when there is no such job
      * @throws JobConflictException when the job has already finished
      */
     public Cancellation cancel(String id) {
-        Optional<Job> cancelled = store.cancelQueued(id, clock.instant());
-        if (cancelled.isPresent()) {
-            pool.dequeue(id);
-            watchers.finished(List.of(id));
-            return new Cancellation(cancelled.get(), true);
-        }
-        Job job = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
-        return switch (pool.cancelRunning(id)) {
-            case CANCELLING -> new Cancellation(job, false);
-            case FINISHING -> throw new JobConflictException("Job '" + id + "' has just finished its attempt");
-            case NOT_RUNNING -> {
-                if (job.state().isTerminal()) {
-                    throw new JobConflictException("Job '" + id + "' is already " + job.state());
-                }
-                if (job.state() == JobState.QUEUED) {
-                    // re-queued for a retry between our two reads: cancel it as a queued job
-                    yield cancel(id);
-                }
-                // running on another node (or about to start here): its node interrupts it on
-                // the notification, or at its next heartbeat
-                if (!store.requestCancel(id)) {
-                    yield cancel(id);
-                }
-                yield new Cancellation(job, false);
+        // a job can move between QUEUED and RUNNING between two steps (claimed, or re-queued for a
+        // retry); each pass follows it, and a few passes always settle it
+        for (int pass = 0; pass < CANCEL_PASSES; pass++) {
+            Optional<Job> cancelled = store.cancelQueued(id, clock.instant());
+            if (cancelled.isPresent()) {
+                pool.dequeued();
+                watchers.finished(List.of(id));
+                return new Cancellation(cancelled.get(), true);
             }
-        };
+            if (store.requestCancel(id)) {
+                // this node interrupts at once; another node is told by a notification or its next heartbeat
+                pool.interrupt(id);
+                return new Cancellation(store.find(id).orElseThrow(() -> new JobNotFoundException(id)), false);
+            }
+            Job job = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
+            if (job.state().isTerminal()) {
+                throw new JobConflictException("Job '" + id + "' is already " + job.state());
+            }
+        }
+        throw new JobConflictException("Job '" + id + "' kept changing state while being cancelled; try again");
     }
 
     /**
@@ -206,7 +201,7 @@ public class JobService implements SmartLifecycle {
             throw notRetryable(store.find(id).orElseThrow(() -> new JobNotFoundException(id)));
         }
         Job job = requeued.get();
-        pool.enqueue(List.of(new QueuedJob(job.id(), job.priority(), job.runAt())), 1);
+        pool.enqueued(1, 1);
         return job;
     }
 
@@ -290,7 +285,7 @@ public class JobService implements SmartLifecycle {
             pool.cancelReservation(toInsert.size());
             throw ex;
         }
-        pool.enqueue(toInsert.stream().map(NewJob::toQueued).toList(), toInsert.size());
+        pool.enqueued(toInsert.size(), toInsert.size());
         toInsert.forEach(job -> metrics.submitted(job.type()));
         return submissions;
     }

@@ -15,8 +15,8 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.stereotype.Component;
 
 /**
- * The cluster as the store sees it: this node, the nodes alive (heartbeat within a lease) and the
- * jobs each runs. DOWN when the store cannot be read.
+ * The cluster as the store sees it: this process, the processes alive (heartbeat within a lease),
+ * keyed by instance id with their node names, and the jobs each runs. DOWN when the store cannot be read.
  */
 @Component("cluster")
 class ClusterHealthIndicator extends AbstractHealthIndicator {
@@ -43,11 +43,13 @@ class ClusterHealthIndicator extends AbstractHealthIndicator {
         Instant aliveSince = clock.instant().minus(properties.leaseTtl());
         Map<String, Object> view = new LinkedHashMap<>();
         for (NodeView node : nodes) {
-            view.put(node.id(), Map.of("alive", node.heartbeatAt().isAfter(aliveSince), "running", node.running(),
-                    "concurrency", node.concurrency(), "heartbeatAt", node.heartbeatAt().toString()));
+            view.put(node.instance(), Map.of("node", node.node(), "alive", node.heartbeatAt().isAfter(aliveSince),
+                    "running", node.running(), "concurrency", node.concurrency(), "startedAt",
+                    node.startedAt().toString(), "heartbeatAt", node.heartbeatAt().toString()));
         }
         builder.up()
             .withDetail("node", pool.node())
+            .withDetail("instance", pool.instance())
             .withDetail("shared", store.shared())
             .withDetail("nodesAlive", nodes.stream().filter(node -> node.heartbeatAt().isAfter(aliveSince)).count())
             .withDetail("nodes", view);

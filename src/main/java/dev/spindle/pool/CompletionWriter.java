@@ -6,11 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Consumer;
 
 import dev.spindle.job.JobError;
 import dev.spindle.store.Completion;
 import dev.spindle.store.JobStore;
+import dev.spindle.store.Progress;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,10 +20,9 @@ import org.springframework.dao.DataIntegrityViolationException;
 /**
  * Writes completions and progress to the store in batches from one thread: whatever has piled up
  * while the previous batch was written goes in the next transaction, so under load many jobs share
- * a commit and when idle a completion is written at once. A failed write is retried, never dropped;
- * a completion the store refuses outright (its result too large) becomes a {@code result_rejected} failure.
- * Only this thread touches the store for them, and it is never interrupted (an interrupt inside a
- * JDBC call can close an embedded database's file).
+ * a commit and when idle a completion is written at once. A failed write is retried until it
+ * succeeds or a stop's deadline passes; a completion the store refuses outright (its result too
+ * large) becomes a {@code result_rejected} failure. Only this thread touches the store for them.
  */
 final class CompletionWriter {
 
@@ -30,15 +30,19 @@ final class CompletionWriter {
 
     private static final int MAX_BATCH = 1000;
 
-    private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+    /** What was written: every completion handed in, and those of them that changed their job, as stored. */
+    interface Written {
 
-    private sealed interface Item permits Done, Progress, Stop {
+        void accept(List<Completion> attempted, List<Completion> applied);
+    }
+
+    private sealed interface Item permits Done, Step, Stop {
     }
 
     private record Done(Completion completion) implements Item {
     }
 
-    private record Progress(String id, long fencingToken, double fraction) implements Item {
+    private record Step(Progress progress) implements Item {
     }
 
     private record Stop() implements Item {
@@ -48,18 +52,43 @@ final class CompletionWriter {
 
     private final JobStore store;
 
-    private final Consumer<List<Completion>> afterWrite;
+    private final String instance;
+
+    private final Written afterWrite;
+
+    private final StoreOutage outage;
 
     private final Thread thread;
 
-    CompletionWriter(JobStore store, Consumer<List<Completion>> afterWrite) {
+    /** System.nanoTime after which a failing write is given up; 0 while no stop asked for one. */
+    private volatile long giveUpAt;
+
+    private volatile @Nullable Throwable death;
+
+    CompletionWriter(JobStore store, String instance, Written afterWrite, StoreOutage outage) {
         this.store = store;
+        this.instance = instance;
         this.afterWrite = afterWrite;
+        this.outage = outage;
         this.thread = Thread.ofPlatform().name("spindle-completion-writer").daemon().unstarted(this::run);
+        this.thread.setUncaughtExceptionHandler((t, ex) -> {
+            death = ex;
+            log.error("The completion writer died; no outcome is stored any more (liveness is DOWN)", ex);
+        });
     }
 
     void start() {
         thread.start();
+    }
+
+    /** Whether the thread is running, or was never started; false once it died or stopped. */
+    boolean alive() {
+        return thread.getState() == Thread.State.NEW || thread.isAlive();
+    }
+
+    /** What killed the thread, if it died. */
+    @Nullable Throwable death() {
+        return death;
     }
 
     void complete(Completion completion) {
@@ -67,11 +96,16 @@ final class CompletionWriter {
     }
 
     void progress(String id, long fencingToken, double fraction) {
-        queue.add(new Progress(id, fencingToken, fraction));
+        queue.add(new Step(new Progress(id, fencingToken, fraction)));
     }
 
-    /** Writes everything submitted so far, then stops the thread. */
-    void stop() throws InterruptedException {
+    /**
+     * Writes everything submitted so far, then stops the thread; a write still failing after
+     * {@code patience} is given up (its jobs stay RUNNING until their lease runs out, or the next
+     * start of an embedded store).
+     */
+    void stop(Duration patience) throws InterruptedException {
+        giveUpAt = System.nanoTime() + Math.max(1, patience.toNanos());
         queue.add(new Stop());
         thread.join();
     }
@@ -92,12 +126,12 @@ final class CompletionWriter {
             for (Item item : items) {
                 switch (item) {
                     case Done done -> completions.add(done.completion());
-                    case Progress p -> progress.put(p.id(), p);
+                    case Step step -> progress.put(step.progress().id(), step.progress());
                     case Stop stop -> stopping = true;
                 }
             }
             items.clear();
-            write(completions, progress);
+            write(completions, List.copyOf(progress.values()));
             if (stopping && !queue.isEmpty()) {
                 stopping = false;
                 queue.add(new Stop());
@@ -105,41 +139,58 @@ final class CompletionWriter {
         }
     }
 
-    private void write(List<Completion> completions, Map<String, Progress> progress) {
-        List<Completion> written = completions;
+    private void write(List<Completion> completions, List<Progress> progress) {
+        List<Completion> attempted = completions;
+        List<Completion> applied;
         while (true) {
             try {
-                progress.values().forEach(p -> store.progress(p.id(), p.fencingToken(), p.fraction()));
-                store.complete(written);
+                applied = store.complete(instance, attempted, progress);
+                outage.succeeded();
                 break;
             }
             catch (DataIntegrityViolationException ex) {
                 // one completion the store refuses (a result too large, say) must not hold up the rest
-                written = isolate(written);
+                Isolated isolated = isolate(attempted);
+                attempted = isolated.attempted();
+                applied = isolated.applied();
                 break;
             }
             catch (RuntimeException ex) {
-                log.warn("Could not store {} job completions, retrying in {}: {}", written.size(), RETRY_DELAY,
-                        ex.toString());
-                pause();
+                if (givingUp()) {
+                    log.warn("Gave up storing {} job completions at shutdown: the job store still fails ({}); "
+                            + "those jobs run again once their lease runs out", attempted.size(), ex.toString());
+                    applied = List.of();
+                    break;
+                }
+                outage.failed("storing " + attempted.size() + " job completions", ex);
+                Dispatcher.pause(Dispatcher.STORE_RETRY_DELAY);
             }
         }
         try {
-            afterWrite.accept(written);
+            afterWrite.accept(attempted, applied);
         }
         catch (RuntimeException ex) {
-            log.error("Failed to hand on {} stored completions", written.size(), ex);
+            log.error("Failed to hand on {} stored completions", attempted.size(), ex);
         }
     }
 
+    private boolean givingUp() {
+        long at = giveUpAt;
+        return at != 0 && System.nanoTime() - at > 0;
+    }
+
+    private record Isolated(List<Completion> attempted, List<Completion> applied) {
+    }
+
     /** Writes completions one by one; one the store refuses becomes a failure that says why. */
-    private List<Completion> isolate(List<Completion> completions) {
-        List<Completion> written = new ArrayList<>(completions.size());
+    private Isolated isolate(List<Completion> completions) {
+        List<Completion> attempted = new ArrayList<>(completions.size());
+        List<Completion> applied = new ArrayList<>(completions.size());
         for (Completion completion : completions) {
             Completion outcome = completion;
             while (true) {
                 try {
-                    store.complete(List.of(outcome));
+                    applied.addAll(store.complete(instance, List.of(outcome), List.of()));
                     break;
                 }
                 catch (DataIntegrityViolationException ex) {
@@ -153,22 +204,15 @@ final class CompletionWriter {
                             completion.at());
                 }
                 catch (RuntimeException ex) {
-                    log.warn("Could not store the completion of job {}, retrying in {}: {}", completion.id(),
-                            RETRY_DELAY, ex.toString());
-                    pause();
+                    if (givingUp()) {
+                        break;
+                    }
+                    outage.failed("storing the completion of job " + completion.id(), ex);
+                    Dispatcher.pause(Dispatcher.STORE_RETRY_DELAY);
                 }
             }
-            written.add(outcome);
+            attempted.add(outcome);
         }
-        return written;
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(RETRY_DELAY);
-        }
-        catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        return new Isolated(attempted, applied);
     }
 }

@@ -1,48 +1,194 @@
 package dev.spindle.pool;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import dev.spindle.job.Job;
-import dev.spindle.store.QueuedJob;
+import dev.spindle.store.JobStore;
+import dev.spindle.store.Lease;
 
 /**
- * Where the worker pool's jobs come from, and the backlog admission in front of it: a
- * {@link LocalDispatcher} for a store one node owns, a {@link SharedDispatcher} for a store many
- * nodes share.
+ * The dispatch loop's source of jobs, the same for both stores: with free slots, claim the next
+ * due jobs from the store in dispatch order, a batch at a time (on PostgreSQL skipping rows other
+ * nodes are claiming); with nothing due, sleep until woken (a submission on this node, a
+ * notification from another one), until the next delayed job is due, or for the poll interval.
+ *
+ * <p>Also the backlog admission: the QUEUED count, read from the store at start and every
+ * heartbeat and kept current in between with this node's own submissions and claims. With one
+ * node it is exact; with several, an estimate between heartbeats.
  */
-interface Dispatcher {
+final class Dispatcher {
 
-    Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
+    static final Duration STORE_RETRY_DELAY = Duration.ofSeconds(1);
+
+    private final JobStore store;
+
+    private final Slots slots;
+
+    private final Clock clock;
+
+    private final Supplier<Lease> lease;
+
+    private final Duration pollInterval;
+
+    private final int claimBatch;
+
+    private final long maxQueued;
+
+    /** True while this node should take no new work from a shared queue (memory pressure). */
+    private final BooleanSupplier holdBack;
+
+    private final StoreOutage outage;
+
+    private final AtomicLong queued = new AtomicLong();
+
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private final Condition woken = lock.newCondition();
+
+    private boolean pending;
 
     /**
-     * Waits for a free run slot and a due job, and claims up to the claim batch of due jobs, one
-     * slot each, in dispatch order. Returns an empty list once the slots are closed.
+     * @param lease the lease a claim takes now (its expiry moves with the clock)
      */
-    List<Job> next() throws InterruptedException;
+    Dispatcher(JobStore store, Slots slots, Clock clock, Supplier<Lease> lease, Duration pollInterval, int claimBatch,
+            long maxQueued, BooleanSupplier holdBack, StoreOutage outage) {
+        this.store = store;
+        this.slots = slots;
+        this.clock = clock;
+        this.lease = lease;
+        this.pollInterval = pollInterval;
+        this.claimBatch = claimBatch;
+        this.maxQueued = maxQueued;
+        this.holdBack = holdBack;
+        this.outage = outage;
+    }
+
+    /**
+     * Waits for a free slot and due jobs, and claims up to the claim batch of them, one slot each,
+     * in dispatch order. Returns an empty list once the slots are closed.
+     */
+    List<Job> next() throws InterruptedException {
+        while (true) {
+            if (holdBack.getAsBoolean()) {
+                // the other nodes take the queue's jobs meanwhile; the jobs running here go on
+                if (slots.awaitClosed(pollInterval)) {
+                    return List.of();
+                }
+                continue;
+            }
+            int free = slots.acquire(claimBatch);
+            if (free == 0) {
+                return List.of();
+            }
+            List<Job> claimed;
+            Instant now = clock.instant();
+            try {
+                claimed = store.claim(free, lease.get(), now);
+                outage.succeeded();
+            }
+            catch (RuntimeException ex) {
+                slots.release(free);
+                outage.failed("claiming jobs", ex);
+                pause(STORE_RETRY_DELAY);
+                continue;
+            }
+            slots.release(free - claimed.size());
+            if (!claimed.isEmpty()) {
+                queued.addAndGet(-claimed.size());
+                return claimed;
+            }
+            awaitWork(now);
+        }
+    }
+
+    private void awaitWork(Instant now) throws InterruptedException {
+        Duration wait = pollInterval;
+        try {
+            Instant next = store.nextRunAt().orElse(null);
+            if (next != null && next.isBefore(now.plus(wait))) {
+                wait = Duration.between(now, next);
+            }
+        }
+        catch (RuntimeException ex) {
+            // the claim will fail too and say so; poll meanwhile
+        }
+        lock.lock();
+        try {
+            long nanos = wait.toNanos();
+            while (!pending && nanos > 0) {
+                nanos = woken.awaitNanos(nanos);
+            }
+            pending = false;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Jobs may be due that the loop does not know of: submitted here or elsewhere, or re-queued. */
+    void wake() {
+        lock.lock();
+        try {
+            pending = true;
+            woken.signalAll();
+        }
+        finally {
+            lock.unlock();
+        }
+    }
 
     /** Reserves backlog room for jobs about to be stored; false when the backlog is full. */
-    boolean tryReserve(int n);
+    boolean tryReserve(int n) {
+        while (true) {
+            long current = queued.get();
+            if (current + n > maxQueued) {
+                return false;
+            }
+            if (queued.compareAndSet(current, current + n)) {
+                return true;
+            }
+        }
+    }
 
-    void cancelReservation(int n);
+    /** Gives back reserved room that was not used. */
+    void cancelReservation(int n) {
+        queued.addAndGet(-n);
+    }
 
-    /** Stored QUEUED jobs, using up {@code reserved} reserved places. */
-    void enqueued(List<QueuedJob> jobs, int reserved);
+    /** {@code stored} jobs were stored QUEUED, using up {@code reserved} reserved places. */
+    void enqueued(int stored, int reserved) {
+        queued.addAndGet(stored - reserved);
+        wake();
+    }
 
     /** A queued job was cancelled. */
-    void dequeued(String id);
+    void dequeued() {
+        queued.decrementAndGet();
+    }
 
-    /** Jobs went back to QUEUED after a failed attempt. */
-    void requeued(List<QueuedJob> jobs);
+    /** Jobs went back to QUEUED after an attempt. */
+    void requeued(int jobs) {
+        queued.addAndGet(jobs);
+        wake();
+    }
 
-    /** Jobs may be available that this node was not told of (another node submitted them). */
-    void wake();
-
-    /** Periodic housekeeping, on the heartbeat. */
-    void refresh();
+    /** Re-reads the backlog from the store. */
+    void refresh() {
+        queued.set(store.countQueued());
+    }
 
     /** Queued jobs as far as this node knows. */
-    long queued();
+    long queued() {
+        return queued.get();
+    }
 
     static void pause(Duration duration) {
         try {

@@ -25,6 +25,11 @@ final class Uninterruptibly {
         run(thread::join);
     }
 
+    /** Waits up to {@code timeout} for the thread to end; false when it still runs. */
+    static boolean join(Thread thread, Duration timeout) {
+        return await(remaining -> thread.join(remaining.isZero() ? Duration.ofNanos(1) : remaining), timeout);
+    }
+
     static void run(Step step) {
         boolean interrupted = false;
         try {

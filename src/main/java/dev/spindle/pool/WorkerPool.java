@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +14,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import com.fasterxml.uuid.Generators;
 
 import dev.spindle.config.ClusterProperties;
 import dev.spindle.config.JobProperties;
@@ -31,8 +35,7 @@ import dev.spindle.memory.MemoryMonitor;
 import dev.spindle.pool.Execution.Stop;
 import dev.spindle.store.Completion;
 import dev.spindle.store.JobStore;
-import dev.spindle.store.NodeHeartbeat;
-import dev.spindle.store.QueuedJob;
+import dev.spindle.store.Lease;
 import dev.spindle.store.StoreListener;
 import dev.spindle.store.StoreMigrations;
 import io.micrometer.core.instrument.Gauge;
@@ -49,13 +52,19 @@ import org.springframework.stereotype.Component;
 
 /**
  * Runs queued jobs, one virtual thread each, at most {@code spindle.pool.concurrency} at once, in
- * priority then runAt order. A dispatcher thread claims due jobs in batches through a
- * {@link Dispatcher} and starts them; a {@link CompletionWriter} stores their outcomes in batches;
- * a heartbeat renews the leases of running jobs and reaps those of dead nodes.
+ * priority then runAt order. One dispatch loop, the same for both stores, claims due jobs in
+ * batches through the {@link Dispatcher} and starts them; a {@link CompletionWriter} stores their
+ * outcomes in batches; housekeeping tasks renew this process's leases ({@link LeaseRenewal}) and
+ * reap those of dead processes ({@link Reaper}).
+ *
+ * <p>Each process start is an instance of its own (a UUIDv7) that owns its leases; the node name
+ * is only a label. So a process restarted under its old name never renews what its dead
+ * predecessor ran: on a store one process owns those jobs are recovered at once at start, on a
+ * shared store within one lease TTL.
  *
  * <p>Starts before the web server and stops after it: at shutdown no new job starts, running jobs
  * get {@code shutdown-grace} to finish, and the rest are interrupted and re-queued without using
- * up an attempt.
+ * up an attempt. The stop ends within the grace plus {@link #STOP_MARGIN}, whatever the store does.
  */
 @Component
 public class WorkerPool implements SmartLifecycle, StoreListener {
@@ -63,11 +72,16 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     /** Starts before, and stops after, the web server (whose phases are DEFAULT_PHASE - 1024 and - 2048). */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
+    /** How much longer than the shutdown grace a stop may take: interrupted jobs, last writes, leaving. */
+    public static final Duration STOP_MARGIN = Duration.ofSeconds(6);
+
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
 
-    private static final Duration INTERRUPTED_JOBS_GRACE = Duration.ofSeconds(5);
+    private static final Duration INTERRUPTED_JOBS_GRACE = Duration.ofSeconds(2);
 
     private static final String SHUTDOWN = "shutdown";
+
+    private static final String INTERNAL_ERROR = "internal_error";
 
     /** The MDC key under which a job's log lines carry its id. */
     public static final String JOB_ID_MDC = "jobId";
@@ -90,11 +104,13 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     private final Clock clock;
 
-    private final String node;
+    private final NodeIdentity identity;
 
-    private final ReadyQueue queue;
+    private final Slots slots;
 
     private final Dispatcher dispatcher;
+
+    private final StoreOutage outage = new StoreOutage();
 
     private final Map<String, Execution> executions = new ConcurrentHashMap<>();
 
@@ -109,14 +125,17 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     private final Thread dispatchThread;
 
+    private volatile @Nullable Throwable dispatcherDeath;
+
+    /** Why the pool could not start, if it tried and failed. */
+    private volatile @Nullable RuntimeException startFailure;
+
     private final JobMetrics metrics;
 
     private volatile boolean running;
 
     /** Set once the store was ready and dispatching began; a stop before then has nothing to drain. */
     private volatile boolean started;
-
-    private @Nullable Instant startedAt;
 
     private @Nullable AutoCloseable subscription;
 
@@ -131,20 +150,27 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         this.cluster = cluster;
         this.backoff = Backoff.of(jobProperties);
         this.clock = clock;
-        this.node = nodeProperties.resolvedNodeId();
-        this.queue = new ReadyQueue(clock, properties.concurrency(), properties.maxQueued());
-        this.dispatcher = store.shared()
-                ? new SharedDispatcher(store, queue, clock, node, cluster.leaseTtl(), cluster.pollInterval(),
-                        properties.claimBatch(), properties.maxQueued(), memory::shedding)
-                : new LocalDispatcher(store, queue, clock, node, cluster.leaseTtl(), properties.claimBatch());
-        this.writer = new CompletionWriter(store, this::afterWrite);
+        this.identity = new NodeIdentity(nodeProperties.resolvedNodeId(),
+                Generators.timeBasedEpochGenerator().generate().toString(), clock.instant());
+        this.slots = new Slots(properties.concurrency());
+        // a node under memory pressure leaves a shared queue to the others; a store's only node
+        // keeps running its own backlog
+        BooleanSupplier holdBack = store.shared() ? memory::shedding : () -> false;
+        this.dispatcher = new Dispatcher(store, slots, clock,
+                () -> new Lease(identity.node(), identity.instance(), clock.instant().plus(cluster.leaseTtl())),
+                cluster.pollInterval(), properties.claimBatch(), properties.maxQueued(), holdBack, outage);
+        this.writer = new CompletionWriter(store, identity.instance(), this::afterWrite, outage);
         this.timeouts = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("spindle-timeouts").daemon().factory());
         this.timeouts.setRemoveOnCancelPolicy(true);
         this.housekeeping = Executors
             .newSingleThreadScheduledExecutor(Thread.ofPlatform().name("spindle-heartbeat").daemon().factory());
         this.dispatchThread = Thread.ofPlatform().name("spindle-dispatcher").daemon().unstarted(this::dispatchLoop);
+        this.dispatchThread.setUncaughtExceptionHandler((thread, ex) -> {
+            dispatcherDeath = ex;
+            log.error("The dispatcher died; no job starts any more (liveness is DOWN)", ex);
+        });
         this.metrics = metrics;
-        Gauge.builder("spindle.pool.running", queue, ReadyQueue::running).description("Jobs running on this node")
+        Gauge.builder("spindle.pool.running", slots, Slots::running).description("Jobs running on this node")
             .register(meters);
         Gauge.builder("spindle.pool.queued", dispatcher, Dispatcher::queued)
             .description("Jobs queued (ready and delayed; with PostgreSQL an estimate between heartbeats)")
@@ -165,41 +191,35 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         dispatcher.cancelReservation(n);
     }
 
-    /** Hands stored QUEUED jobs to the dispatcher, using up {@code reserved} reserved places. */
-    public void enqueue(List<QueuedJob> jobs, int reserved) {
-        dispatcher.enqueued(jobs, reserved);
+    /** {@code stored} jobs were stored QUEUED, using up {@code reserved} reserved places: the loop wakes. */
+    public void enqueued(int stored, int reserved) {
+        dispatcher.enqueued(stored, reserved);
     }
 
-    /** Forgets a queued job that was cancelled in the store. */
-    public void dequeue(String id) {
-        dispatcher.dequeued(id);
+    /** A queued job was cancelled in the store. */
+    public void dequeued() {
+        dispatcher.dequeued();
     }
 
-    /** What a cancel of a job not QUEUED in the store found on this node. */
-    public enum CancelOutcome {
-        /** Its handler is being interrupted; it will end CANCELLED. */
-        CANCELLING,
-        /** Its attempt already ended; the outcome is being stored. */
-        FINISHING,
-        /** It is not running here. */
-        NOT_RUNNING
-    }
-
-    public CancelOutcome cancelRunning(String id) {
+    /** Interrupts the attempt of a job running on this node, if it runs here; the store's cancel decides the outcome. */
+    public void interrupt(String id) {
         Execution execution = executions.get(id);
-        if (execution == null) {
-            return CancelOutcome.NOT_RUNNING;
+        if (execution != null) {
+            execution.stop(Stop.CANCELLED);
         }
-        return execution.stop(Stop.CANCELLED) ? CancelOutcome.CANCELLING : CancelOutcome.FINISHING;
     }
 
     public PoolStats stats() {
-        return new PoolStats(node, properties.concurrency(), queue.running(), dispatcher.queued(),
-                properties.maxQueued());
+        return new PoolStats(identity.node(), identity.instance(), properties.concurrency(), slots.running(),
+                dispatcher.queued(), properties.maxQueued());
     }
 
     public String node() {
-        return node;
+        return identity.node();
+    }
+
+    public String instance() {
+        return identity.instance();
     }
 
     // --- events from other nodes --------------------------------------------------------------
@@ -211,7 +231,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     @Override
     public void cancelRequested(String id) {
-        cancelRunning(id);
+        interrupt(id);
     }
 
     // --- lifecycle ----------------------------------------------------------------------------
@@ -220,15 +240,29 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     public void start() {
         running = true;
         // the first start waits for the schema; while the database is unreachable the pool is idle
-        migrations.ready().thenRun(this::startNow);
+        migrations.ready().thenRun(this::startNow).exceptionally(ex -> {
+            log.error("The worker pool cannot start: the job store is unusable ({}); readiness stays DOWN",
+                    ex.getMessage());
+            return null;
+        });
     }
 
     /**
-     * False only when the dispatcher thread has ended while the pool runs: before the store is
-     * ready, and after a stop, there is nothing to be alive for.
+     * False only when the dispatcher or the completion writer has died while the pool runs:
+     * before the store is ready, and after a stop, there is nothing to be alive for.
      */
-    public boolean dispatcherAlive() {
-        return !running || !started || dispatchThread.isAlive();
+    public boolean alive() {
+        return !running || !started || (dispatchThread.isAlive() && writer.alive());
+    }
+
+    /** Why the pool is not alive: the failure that ended its dispatcher or its writer. */
+    public @Nullable Throwable death() {
+        return dispatcherDeath != null ? dispatcherDeath : writer.death();
+    }
+
+    /** Why the pool could not start, if it tried and failed. */
+    public @Nullable RuntimeException startFailure() {
+        return startFailure;
     }
 
     /** Whether the pool has loaded its jobs and dispatches: the store was reachable and current. */
@@ -244,26 +278,54 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         if (!running) {
             return;
         }
-        startedAt = clock.instant();
-        if (dispatcher instanceof LocalDispatcher local) {
-            local.load();
+        try {
+            if (!store.shared()) {
+                // this process owns the store: whatever is RUNNING was left by one that is gone
+                int recovered = store.reapOthers(identity.instance(), clock.instant());
+                if (recovered > 0) {
+                    log.warn("Recovered {} jobs left RUNNING by a previous process that stopped without finishing "
+                            + "them; they run again (at-least-once delivery), fail if out of attempts, or end "
+                            + "CANCELLED if a cancel was asked", recovered);
+                }
+            }
+            LeaseRenewal renewal = new LeaseRenewal(store, identity, cluster.leaseTtl(), properties.concurrency(),
+                    this::interrupt, outage, clock);
+            renewal.run();
+            dispatcher.refresh();
+            subscription = store.subscribe(this);
+            writer.start();
+            dispatchThread.start();
+            started = true;
+            long interval = cluster.heartbeatInterval().toMillis();
+            housekeeping.scheduleWithFixedDelay(renewal, interval, interval, TimeUnit.MILLISECONDS);
+            housekeeping.scheduleWithFixedDelay(new Reaper(store, dispatcher::wake, outage, clock), interval, interval,
+                    TimeUnit.MILLISECONDS);
+            housekeeping.scheduleWithFixedDelay(this::refreshBacklog, interval, interval, TimeUnit.MILLISECONDS);
+            log.info("Worker pool started on node '{}' as instance {} ({} store): concurrency {}, {} jobs queued",
+                    identity.node(), identity.instance(), store.shared() ? "shared" : "single-process",
+                    properties.concurrency(), dispatcher.queued());
         }
-        heartbeat();
-        subscription = store.subscribe(this);
-        writer.start();
-        dispatchThread.start();
-        started = true;
-        long interval = cluster.heartbeatInterval().toMillis();
-        housekeeping.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.MILLISECONDS);
-        log.info("Worker pool started on node '{}' ({} store): concurrency {}, {} jobs queued", node,
-                store.shared() ? "shared" : "single-node", properties.concurrency(), dispatcher.queued());
+        catch (RuntimeException ex) {
+            log.error("The worker pool could not start; readiness stays DOWN and no job runs: {}", ex.toString(), ex);
+            startFailure = ex;
+        }
+    }
+
+
+    /** Housekeeping task: re-reads the backlog size, which other nodes' submissions change. */
+    private void refreshBacklog() {
+        try {
+            dispatcher.refresh();
+        }
+        catch (RuntimeException ex) {
+            outage.failed("counting queued jobs", ex);
+        }
     }
 
     @Override
     public synchronized void stop() {
-        // A pending interrupt of the stopping thread must neither cut the drain short nor reach
-        // the store (an interrupted JDBC call can close an embedded database's file): clear it,
-        // wait without it, and restore it at the end.
+        // A pending interrupt of the stopping thread must not cut the drain short: clear it, wait
+        // without it, and restore it at the end.
         boolean interrupted = Thread.interrupted();
         try {
             drainAndStop();
@@ -273,6 +335,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         }
         finally {
             timeouts.shutdownNow();
+            housekeeping.shutdownNow();
             workers.shutdown();
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -282,29 +345,44 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     private void drainAndStop() throws Exception {
         running = false;
-        queue.close();
+        slots.close();
         if (!started) {
-            housekeeping.shutdownNow();
             return;
         }
-        Uninterruptibly.join(dispatchThread);
-        if (!Uninterruptibly.await(queue::awaitIdle, properties.shutdownGrace())) {
+        long deadline = System.nanoTime() + properties.shutdownGrace().plus(STOP_MARGIN).toNanos();
+        Uninterruptibly.join(dispatchThread, remaining(deadline));
+        if (!Uninterruptibly.await(slots::awaitIdle, properties.shutdownGrace())) {
             log.info("Interrupting {} jobs still running after the shutdown grace of {}; they are re-queued",
                     executions.size(), properties.shutdownGrace());
             executions.values().forEach(execution -> execution.stop(Stop.SHUTDOWN));
-            if (!Uninterruptibly.await(queue::awaitIdle, INTERRUPTED_JOBS_GRACE)) {
-                log.warn("{} jobs ignored their interrupt; they stay RUNNING until their lease runs out",
-                        queue.running());
+            if (!Uninterruptibly.await(slots::awaitIdle, min(INTERRUPTED_JOBS_GRACE, remaining(deadline)))) {
+                log.warn("{} jobs did not end after their interrupt; they stay RUNNING until their lease runs out "
+                        + "(or the next start, on the embedded store)", slots.running());
             }
         }
-        Uninterruptibly.run(writer::stop);
+        Uninterruptibly.run(() -> writer.stop(remaining(deadline)));
         housekeeping.shutdown();
         Uninterruptibly.await(timeout -> housekeeping.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS),
-                Duration.ofSeconds(10));
+                remaining(deadline));
         if (subscription != null) {
             subscription.close();
         }
-        store.leave(node);
+        if (!outage.ongoing()) {
+            try {
+                store.leave(identity.instance());
+            }
+            catch (RuntimeException ex) {
+                log.debug("Could not leave the registry", ex);
+            }
+        }
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     @Override
@@ -326,40 +404,29 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         return PHASE;
     }
 
-    // --- heartbeat ----------------------------------------------------------------------------
-
-    /** Renews this node's leases, cancels what other nodes asked to, reaps dead nodes' jobs. */
-    private void heartbeat() {
-        try {
-            Instant now = clock.instant();
-            List<String> cancels = store.heartbeat(new NodeHeartbeat(node, startedAt == null ? now : startedAt, now,
-                    now.plus(cluster.leaseTtl()), properties.concurrency()));
-            cancels.forEach(this::cancelRunning);
-            int reaped = store.reapExpired(now);
-            if (reaped > 0) {
-                log.warn("Reaped {} jobs whose node stopped renewing their leases; they run again "
-                        + "(at-least-once delivery) or fail if out of attempts", reaped);
-            }
-            dispatcher.refresh();
-        }
-        catch (RuntimeException ex) {
-            log.warn("Heartbeat failed, retrying in {}: {}", cluster.heartbeatInterval(), ex.toString());
-        }
-    }
-
     // --- dispatch -----------------------------------------------------------------------------
 
     private void dispatchLoop() {
         while (running) {
+            List<Job> claimed;
             try {
-                dispatcher.next().forEach(this::start);
+                claimed = dispatcher.next();
             }
             catch (InterruptedException ex) {
                 // only a stop ends the loop
+                continue;
             }
-            catch (RuntimeException ex) {
-                log.error("Dispatching failed; retrying in {}", Dispatcher.STORE_RETRY_DELAY, ex);
-                Dispatcher.pause(Dispatcher.STORE_RETRY_DELAY);
+            for (Job job : claimed) {
+                try {
+                    start(job);
+                }
+                catch (RuntimeException | Error ex) {
+                    // one job that cannot start fails alone; the loop goes on
+                    log.error("Job {} could not be started; failing it: {}", job.id(), ex.toString(), ex);
+                    executions.remove(job.id());
+                    writer.complete(Completion.failed(job.id(), job.fencingToken(),
+                            new JobError(INTERNAL_ERROR, "The worker pool could not start this job: " + ex), clock.instant()));
+                }
             }
         }
     }
@@ -382,6 +449,22 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     }
 
     private void run(Execution execution, Job job) {
+        Completion completion;
+        try {
+            completion = attempt(execution, job);
+        }
+        catch (RuntimeException | Error ex) {
+            // a failure outside the handler (the timer, the outcome): this job fails alone
+            log.error("Job {} failed inside the worker pool: {}", job.id(), ex.toString(), ex);
+            completion = Completion.failed(job.id(), job.fencingToken(),
+                    new JobError(INTERNAL_ERROR, "The worker pool failed running this job: " + ex), clock.instant());
+        }
+        // the slot is given back once the outcome is stored (afterWrite), so a node never holds
+        // more RUNNING jobs in the store than its concurrency, and a crash re-runs at most that many
+        writer.complete(completion);
+    }
+
+    private Completion attempt(Execution execution, Job job) {
         ScheduledFuture<?> timeout = timeouts.schedule(() -> execution.stop(Stop.TIMED_OUT),
                 job.timeout().toNanos(), TimeUnit.NANOSECONDS);
         JsonNode result = null;
@@ -410,9 +493,32 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         Thread.interrupted();
         Stop reason = execution.stopReason();
         Completion completion = ownOutcome || reason == null ? outcome(job, result, failure) : stopped(job, reason);
-        // the slot is given back once the outcome is stored (afterWrite), so a node never holds
-        // more RUNNING jobs in the store than its concurrency, and a crash re-runs at most that many
-        writer.complete(completion);
+        logAttempt(job, completion);
+        return completion;
+    }
+
+    /** One line for an attempt that did not succeed: failed for good, retried, timed out. */
+    private static void logAttempt(Job job, Completion completion) {
+        JobError error = completion.error();
+        if (error == null) {
+            return;
+        }
+        switch (completion.state()) {
+            case FAILED -> log.warn("Job {} ({}) failed on attempt {} of {}: {}: {}", job.id(), job.type(),
+                    job.attempt(), job.maxAttempts(), error.code(), error.message());
+            case QUEUED -> {
+                if (!completion.refundAttempt()) {
+                    log.info("Job {} ({}) attempt {} of {} failed ({}: {}); next attempt at {}", job.id(), job.type(),
+                            job.attempt(), job.maxAttempts(), error.code(), error.message(), completion.runAt());
+                }
+                else {
+                    log.debug("Job {} ({}) put back without using an attempt ({}); runs again at {}", job.id(),
+                            job.type(), error.code(), completion.runAt());
+                }
+            }
+            default -> {
+            }
+        }
     }
 
     private JsonNode handle(Execution execution, Job job) throws Exception {
@@ -476,24 +582,33 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         };
     }
 
-    /** Runs on the writer thread once completions are stored. */
-    private void afterWrite(List<Completion> completions) {
-        queue.release(completions.size());
-        List<String> finished = new ArrayList<>(completions.size());
-        List<QueuedJob> requeued = new ArrayList<>();
-        for (Completion completion : completions) {
+    /** Runs on the writer thread once completions are written; only those that changed their job count. */
+    private void afterWrite(List<Completion> attempted, List<Completion> applied) {
+        slots.release(attempted.size());
+        Map<String, Completion> stored = new HashMap<>();
+        applied.forEach(completion -> stored.put(completion.id(), completion));
+        List<String> finished = new ArrayList<>(applied.size());
+        int requeued = 0;
+        for (Completion completion : attempted) {
             Execution execution = executions.remove(completion.id());
+            Completion outcome = stored.get(completion.id());
+            if (outcome == null) {
+                metrics.staleCompletion();
+                log.warn("The outcome of job {} (fencing token {}) was not stored: its lease had run out and the job "
+                        + "was taken over", completion.id(), completion.fencingToken());
+                continue;
+            }
             if (execution != null) {
-                metrics.completed(execution.job().type(), outcome(completion));
+                metrics.completed(execution.job().type(), outcome(outcome));
             }
-            if (completion.state().isTerminal()) {
-                finished.add(completion.id());
+            if (outcome.state().isTerminal()) {
+                finished.add(outcome.id());
             }
-            else if (running && execution != null && completion.runAt() != null) {
-                requeued.add(new QueuedJob(completion.id(), execution.job().priority(), completion.runAt()));
+            else {
+                requeued++;
             }
         }
-        if (!requeued.isEmpty()) {
+        if (requeued > 0 && running) {
             dispatcher.requeued(requeued);
         }
         watchers.finished(finished);

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
 
 import org.jspecify.annotations.Nullable;
 
@@ -33,6 +34,8 @@ final class GroupCommit<T> {
 
         final List<T> items;
 
+        final int weight;
+
         final Thread caller = Thread.currentThread();
 
         volatile boolean done;
@@ -41,6 +44,7 @@ final class GroupCommit<T> {
 
         Pending(List<T> items) {
             this.items = items;
+            this.weight = items.stream().mapToInt(GroupCommit.this.weight).sum();
         }
     }
 
@@ -52,13 +56,23 @@ final class GroupCommit<T> {
 
     private final int maxGroup;
 
+    private final ToIntFunction<T> weight;
+
     /**
      * @param write writes items in one transaction, all or none
      * @param maxGroup most items in one group (a caller's items are never split)
      */
     GroupCommit(Consumer<List<T>> write, int maxGroup) {
+        this(write, maxGroup, item -> 1);
+    }
+
+    /**
+     * @param weight how much of {@code maxGroup} an item takes (the rows it writes, say)
+     */
+    GroupCommit(Consumer<List<T>> write, int maxGroup, ToIntFunction<T> weight) {
         this.write = write;
         this.maxGroup = maxGroup;
+        this.weight = weight;
     }
 
     /** Writes the items, together with other callers' if any are waiting; returns once they are committed. */
@@ -94,11 +108,13 @@ final class GroupCommit<T> {
     private void writeGroup() {
         List<Pending> group = new ArrayList<>();
         List<T> items = new ArrayList<>();
+        int weighed = 0;
         Pending next;
-        while ((next = queue.peek()) != null && (group.isEmpty() || items.size() + next.items.size() <= maxGroup)) {
+        while ((next = queue.peek()) != null && (group.isEmpty() || weighed + next.weight <= maxGroup)) {
             queue.poll();
             group.add(next);
             items.addAll(next.items);
+            weighed += next.weight;
         }
         try {
             write.accept(items);

@@ -5,17 +5,19 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
-
-import javax.sql.DataSource;
+import java.util.Set;
+import java.util.function.Supplier;
 
 import dev.spindle.job.Job;
 import dev.spindle.job.JobError;
+import dev.spindle.job.JobPage;
+import dev.spindle.job.JobQuery;
 import dev.spindle.job.JobState;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
@@ -25,12 +27,19 @@ import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.SQLExceptionTranslator;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * {@link JobStore} on JDBC, the same SQL for H2 and PostgreSQL. Batches go through
- * {@link JdbcTemplate#batchUpdate} with explicit SQL types, so drivers need no parameter metadata.
+ * {@link JobStore} on JDBC, the same SQL for SQLite and PostgreSQL; what differs is in the
+ * {@link Dialect}. Batches go through {@link JdbcTemplate#batchUpdate} with explicit SQL types, so
+ * drivers need no parameter metadata.
+ *
+ * <p>Writes: concurrent submissions share a transaction ({@link GroupCommit}) on both databases.
+ * On SQLite, which allows one writer at a time, every write takes that same path, so claims,
+ * completions and submissions that arrive together commit together and never wait on the
+ * database's file lock; reads run on their own connections beside it (WAL).
  */
 @Repository
 class JdbcJobStore implements JobStore {
@@ -39,20 +48,32 @@ class JdbcJobStore implements JobStore {
             id, type, payload, state, priority, max_attempts, attempt, timeout_ms, run_at, idempotency_key,
             result, error_code, error_message, progress, node, fencing_token, created_at, started_at, finished_at""";
 
-    private static final int[] INSERT_TYPES = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR,
-            Types.SMALLINT, Types.INTEGER, Types.INTEGER, Types.BIGINT, Types.TIMESTAMP_WITH_TIMEZONE, Types.VARCHAR,
-            Types.TIMESTAMP_WITH_TIMEZONE };
+    private static final int MAX_ERROR_MESSAGE = 4000;
 
-    private static final int[] CLAIM_TYPES = { Types.TIMESTAMP_WITH_TIMEZONE, Types.VARCHAR,
-            Types.TIMESTAMP_WITH_TIMEZONE, Types.VARCHAR };
+    private static final String CANCELLED_WHILE_RUNNING = "Cancelled while running";
 
-    private static final String CLAIM_SET = """
-            state = 'RUNNING', attempt = attempt + 1, fencing_token = fencing_token + 1, started_at = ?,
-            node = ?, lease_until = ?, finished_at = NULL, progress = NULL, cancel_requested = FALSE""";
+    private static final Comparator<Job> DISPATCH_ORDER = Comparator.comparingInt(Job::priority)
+        .reversed()
+        .thenComparing(Job::runAt)
+        .thenComparing(Job::id);
 
-    private static final int[] COMPLETE_TYPES = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR,
-            Types.DOUBLE, Types.TIMESTAMP_WITH_TIMEZONE, Types.INTEGER, Types.TIMESTAMP_WITH_TIMEZONE, Types.VARCHAR,
-            Types.BIGINT };
+    /** A write of the group commit: new jobs (merged into one batch per group), or any other transaction's work. */
+    private sealed interface Write permits Inserts, Work {
+    }
+
+    private record Inserts(List<NewJob> jobs) implements Write {
+    }
+
+    private static final class Work<R> implements Write {
+
+        final Supplier<R> work;
+
+        @Nullable R result;
+
+        Work(Supplier<R> work) {
+            this.work = work;
+        }
+    }
 
     private final JdbcTemplate jdbcTemplate;
 
@@ -62,58 +83,99 @@ class JdbcJobStore implements JobStore {
 
     private final JsonMapper json;
 
+    private final Dialect dialect;
+
+    private final ClaimStep claimStep;
+
     private final RowMapper<Job> jobMapper = this::mapJob;
 
-    /** Concurrent single submissions share a commit: one commit per job was the REST submit bottleneck. */
-    private final GroupCommit<NewJob> inserts = new GroupCommit<>(this::insertNow, 1000);
-
-    private final boolean postgres;
+    private final GroupCommit<Write> writes = new GroupCommit<>(this::writeGroup, 1000,
+            write -> write instanceof Inserts inserts ? inserts.jobs().size() : 1);
 
     JdbcJobStore(JdbcTemplate jdbcTemplate, TransactionTemplate tx, JsonMapper json) {
-        this.jdbcTemplate = jdbcTemplate;
-        this.jdbc = JdbcClient.create(jdbcTemplate);
+        this.dialect = Dialect.of(jdbcTemplate.getDataSource());
+        // a template of its own: the dialect's error translation, and no change to the shared bean
+        this.jdbcTemplate = new JdbcTemplate(Objects.requireNonNull(jdbcTemplate.getDataSource()));
+        SQLExceptionTranslator translator = dialect.exceptionTranslator();
+        if (translator != null) {
+            this.jdbcTemplate.setExceptionTranslator(translator);
+        }
+        this.jdbc = JdbcClient.create(this.jdbcTemplate);
         this.tx = tx;
         this.json = json;
-        this.postgres = Databases.isPostgres(jdbcTemplate.getDataSource());
+        this.claimStep = ClaimStep.inDispatchOrder(dialect);
     }
 
     @Override
     public boolean shared() {
-        return postgres;
+        return dialect.shared();
     }
+
+    // --- the write path -------------------------------------------------------------------------
+
+    /** Runs {@code work} as one transaction: through the group commit where the database has one writer. */
+    private <R> R write(Supplier<R> work) {
+        if (!dialect.singleWriter()) {
+            return tx.execute(status -> work.get());
+        }
+        Work<R> write = new Work<>(work);
+        writes.write(List.of(write));
+        return write.result;
+    }
+
+    /** One group of the group commit, in one transaction: every insert in one batch, then each other write. */
+    private void writeGroup(List<Write> group) {
+        tx.executeWithoutResult(status -> {
+            List<NewJob> inserts = new ArrayList<>();
+            for (Write write : group) {
+                if (write instanceof Inserts batch) {
+                    inserts.addAll(batch.jobs());
+                }
+            }
+            if (!inserts.isEmpty()) {
+                insertRows(inserts);
+            }
+            for (Write write : group) {
+                if (write instanceof Work<?> work) {
+                    run(work);
+                }
+            }
+        });
+    }
+
+    private static <R> void run(Work<R> work) {
+        work.result = work.work.get();
+    }
+
+    // --- submissions ----------------------------------------------------------------------------
 
     @Override
     public void insert(List<NewJob> jobs) {
         try {
-            inserts.write(jobs);
+            writes.write(List.of(new Inserts(jobs)));
         }
         catch (DuplicateKeyException ex) {
             throw new DuplicateIdempotencyKeyException(ex);
         }
     }
 
-    private void insertNow(List<NewJob> jobs) {
+    private void insertRows(List<NewJob> jobs) {
+        int[] types = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.SMALLINT, Types.INTEGER,
+                Types.INTEGER, Types.BIGINT, dialect.instantType(), Types.VARCHAR, dialect.instantType() };
         List<Object[]> rows = new ArrayList<>(jobs.size());
         for (NewJob job : jobs) {
             rows.add(new Object[] { job.id(), job.type(), json.writeValueAsString(job.payload()), JobState.QUEUED.name(),
-                    job.priority(), job.maxAttempts(), 0, job.timeout().toMillis(), timestamp(job.runAt()),
-                    job.idempotencyKey(), timestamp(job.createdAt()) });
+                    job.priority(), job.maxAttempts(), 0, job.timeout().toMillis(), dialect.instant(job.runAt()),
+                    job.idempotencyKey(), dialect.instant(job.createdAt()) });
         }
-        tx.executeWithoutResult(status -> {
-            jdbcTemplate.batchUpdate("""
-                    INSERT INTO jobs (id, type, payload, state, priority, max_attempts, attempt, timeout_ms, run_at,
-                                      idempotency_key, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows, INSERT_TYPES);
-            notifyJobsAvailable();
-        });
+        jdbcTemplate.batchUpdate("""
+                INSERT INTO jobs (id, type, payload, state, priority, max_attempts, attempt, timeout_ms, run_at,
+                                  idempotency_key, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows, types);
+        dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
     }
 
-    /** Wakes the other nodes' dispatchers when the transaction commits (PostgreSQL only). */
-    private void notifyJobsAvailable() {
-        if (postgres) {
-            jdbcTemplate.execute("NOTIFY " + PostgresNotifications.JOBS_CHANNEL);
-        }
-    }
+    // --- reads ----------------------------------------------------------------------------------
 
     @Override
     public Optional<Job> find(String id) {
@@ -142,9 +204,8 @@ class JdbcJobStore implements JobStore {
             sql.append(" AND id < ?");
             params.add(query.after());
         }
-        // Leading with the filtered column lets H2 walk the (state, id) or (type, id) index in
-        // order; "ORDER BY id DESC" alone made it read and sort every row of the state (110,000
-        // rows scanned for a 2-row page). The page order is the same.
+        // leading with the filtered column keeps the walk on the (state, id) or (type, id) index
+        // in its own order, with no sort; the page order is the same
         String leading = query.state() != null ? "state DESC, " : query.type() != null ? "type DESC, " : "";
         sql.append(" ORDER BY ").append(leading).append("id DESC LIMIT ?");
         params.add(query.limit() + 1);
@@ -157,65 +218,9 @@ class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public List<QueuedJob> queued() {
-        return jdbc.sql("SELECT id, priority, run_at FROM jobs WHERE state = 'QUEUED'")
-            .query((rs, n) -> new QueuedJob(rs.getString(1), rs.getInt(2), instant(rs, 3)))
-            .list();
-    }
-
-    @Override
-    public List<Job> claim(Collection<String> ids, String node, Instant now, Instant leaseUntil) {
-        if (ids.isEmpty()) {
-            return List.of();
-        }
-        List<String> order = List.copyOf(ids);
-        OffsetDateTime startedAt = timestamp(now);
-        OffsetDateTime lease = timestamp(leaseUntil);
-        List<Object[]> rows = order.stream().map(id -> new Object[] { startedAt, node, lease, id }).toList();
-        return tx.execute(status -> {
-            int[] counts = jdbcTemplate.batchUpdate("UPDATE jobs SET " + CLAIM_SET + " WHERE id = ? AND state = 'QUEUED'",
-                    rows, CLAIM_TYPES);
-            List<String> claimed = new ArrayList<>(order.size());
-            for (int i = 0; i < counts.length; i++) {
-                if (counts[i] > 0) {
-                    claimed.add(order.get(i));
-                }
-            }
-            if (claimed.isEmpty()) {
-                return List.of();
-            }
-            return jdbc.sql("SELECT " + COLUMNS + " FROM jobs WHERE id IN (:ids)")
-                .param("ids", claimed)
-                .query(jobMapper)
-                .list();
-        });
-    }
-
-    @Override
-    public List<Job> claimNext(int max, String node, Instant now, Instant leaseUntil) {
-        if (!postgres) {
-            // H2 has no SKIP LOCKED; one process owns its file, so a plain row lock is enough
-            return tx.execute(status -> claim(jdbc.sql("""
-                    SELECT id FROM jobs WHERE state = 'QUEUED' AND run_at <= ?
-                    ORDER BY priority DESC, run_at, id LIMIT ? FOR UPDATE""")
-                .params(timestamp(now), max)
-                .query(String.class)
-                .list(), node, now, leaseUntil));
-        }
-        List<Job> claimed = jdbc.sql("UPDATE jobs SET " + CLAIM_SET + """
-                 WHERE id IN (SELECT id FROM jobs WHERE state = 'QUEUED' AND run_at <= ?
-                              ORDER BY priority DESC, run_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
-                RETURNING\s""" + COLUMNS)
-            .params(timestamp(now), node, timestamp(leaseUntil), timestamp(now), max)
-            .query(jobMapper)
-            .list();
-        return claimed.stream().sorted(DISPATCH_ORDER).toList();
-    }
-
-    @Override
     public Optional<Instant> nextRunAt() {
         return jdbc.sql("SELECT MIN(run_at) FROM jobs WHERE state = 'QUEUED'")
-            .query((rs, n) -> Optional.ofNullable(rs.getObject(1, OffsetDateTime.class)).map(OffsetDateTime::toInstant))
+            .query((rs, n) -> Optional.ofNullable(dialect.instant(rs, 1)))
             .single();
     }
 
@@ -224,118 +229,199 @@ class JdbcJobStore implements JobStore {
         return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE state = 'QUEUED'").query(Long.class).single();
     }
 
+    // --- claims and completions -----------------------------------------------------------------
+
     @Override
-    public void complete(List<Completion> completions) {
-        if (completions.isEmpty()) {
-            return;
+    public List<Job> claim(int max, Lease lease, Instant now) {
+        if (max <= 0) {
+            return List.of();
         }
-        List<Object[]> rows = new ArrayList<>(completions.size());
-        for (Completion c : completions) {
-            JobError error = c.error();
-            rows.add(new Object[] { c.state().name(), c.result() == null ? null : json.writeValueAsString(c.result()),
-                    error == null ? null : error.code(), error == null ? null : truncate(error.message(), 4000),
-                    c.state() == JobState.SUCCEEDED ? 1.0 : null, c.runAt() == null ? null : timestamp(c.runAt()),
-                    c.refundAttempt() ? 1 : 0, c.state().isTerminal() ? timestamp(c.at()) : null, c.id(),
-                    c.fencingToken() });
-        }
-        boolean requeues = completions.stream().anyMatch(c -> c.state() == JobState.QUEUED);
-        tx.executeWithoutResult(status -> {
-            jdbcTemplate.batchUpdate("""
-                    UPDATE jobs SET state = ?, result = ?, error_code = ?, error_message = ?,
-                                    progress = COALESCE(?, progress), run_at = COALESCE(?, run_at),
-                                    attempt = attempt - ?, finished_at = ?, lease_until = NULL
-                    WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?""", rows, COMPLETE_TYPES);
-            if (requeues) {
-                notifyJobsAvailable();
-            }
-        });
+        ClaimStep.Candidates candidates = claimStep.candidates(max, now);
+        List<Object> params = new ArrayList<>(List.of(dialect.instant(now), lease.node(), lease.instance(),
+                dialect.instant(lease.until())));
+        params.addAll(candidates.params());
+        String sql = """
+                UPDATE jobs SET state = 'RUNNING', attempt = attempt + 1, fencing_token = fencing_token + 1,
+                                started_at = ?, node = ?, instance = ?, lease_until = ?, finished_at = NULL,
+                                progress = NULL
+                WHERE id IN (%s)
+                RETURNING\s""".formatted(candidates.sql()) + COLUMNS;
+        List<Job> claimed = write(() -> jdbc.sql(sql).params(params).query(jobMapper).list());
+        return claimed.stream().sorted(DISPATCH_ORDER).toList();
     }
 
     @Override
-    public void progress(String id, long fencingToken, double fraction) {
-        jdbc.sql("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?")
-            .params(fraction, id, fencingToken)
-            .update();
+    public List<Completion> complete(String instance, List<Completion> completions, List<Progress> progress) {
+        if (completions.isEmpty() && progress.isEmpty()) {
+            return List.of();
+        }
+        return write(() -> {
+            recordProgress(progress);
+            return completeNow(instance, completions);
+        });
+    }
+
+    private void recordProgress(List<Progress> progress) {
+        if (progress.isEmpty()) {
+            return;
+        }
+        jdbcTemplate.batchUpdate("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?",
+                progress.stream().map(p -> new Object[] { p.fraction(), p.id(), p.fencingToken() }).toList(),
+                new int[] { Types.DOUBLE, Types.VARCHAR, Types.BIGINT });
+    }
+
+    private List<Completion> completeNow(String instance, List<Completion> completions) {
+        if (completions.isEmpty()) {
+            return List.of();
+        }
+        // which of these jobs a cancel was asked for: their completion ends them CANCELLED (the
+        // statement decides that itself; this read is for telling the caller)
+        Set<String> cancelAsked = new HashSet<>(jdbc
+            .sql("SELECT id FROM jobs WHERE instance = ? AND cancel_requested AND state = 'RUNNING'")
+            .param(instance)
+            .query(String.class)
+            .list());
+        int instant = dialect.instantType();
+        int[] types = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, instant, instant,
+                Types.DOUBLE, instant, Types.INTEGER, Types.VARCHAR, Types.BIGINT };
+        List<Object[]> rows = new ArrayList<>(completions.size());
+        for (Completion c : completions) {
+            JobError error = c.error();
+            Object at = dialect.instant(c.at());
+            rows.add(new Object[] { c.state().name(), c.result() == null ? null : json.writeValueAsString(c.result()),
+                    error == null ? null : error.code(), CANCELLED_WHILE_RUNNING,
+                    error == null ? null : truncate(error.message()), at, c.state().isTerminal() ? at : null,
+                    c.state() == JobState.SUCCEEDED ? 1.0 : null, c.runAt() == null ? null : dialect.instant(c.runAt()),
+                    c.refundAttempt() ? 1 : 0, c.id(), c.fencingToken() });
+        }
+        int[] counts = jdbcTemplate.batchUpdate("""
+                UPDATE jobs SET state = CASE WHEN cancel_requested THEN 'CANCELLED' ELSE ? END,
+                                result = CASE WHEN cancel_requested THEN NULL ELSE ? END,
+                                error_code = CASE WHEN cancel_requested THEN 'cancelled' ELSE ? END,
+                                error_message = CASE WHEN cancel_requested THEN ? ELSE ? END,
+                                finished_at = CASE WHEN cancel_requested THEN ? ELSE ? END,
+                                progress = COALESCE(?, progress),
+                                run_at = COALESCE(?, run_at),
+                                attempt = attempt - ?,
+                                lease_until = NULL
+                WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?""", rows, types);
+        List<Completion> applied = new ArrayList<>(completions.size());
+        boolean requeued = false;
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] == 0) {
+                continue;
+            }
+            Completion completion = completions.get(i);
+            if (cancelAsked.contains(completion.id())) {
+                completion = Completion.cancelled(completion.id(), completion.fencingToken(),
+                        new JobError(JobError.CANCELLED, CANCELLED_WHILE_RUNNING), completion.at());
+            }
+            requeued |= completion.state() == JobState.QUEUED;
+            applied.add(completion);
+        }
+        if (requeued) {
+            dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
+        }
+        return applied;
     }
 
     @Override
     public List<String> heartbeat(NodeHeartbeat beat) {
-        return tx.execute(status -> {
-            jdbc.sql("UPDATE jobs SET lease_until = ? WHERE node = ? AND state = 'RUNNING'")
-                .params(timestamp(beat.leaseUntil()), beat.node())
+        return write(() -> {
+            jdbc.sql("UPDATE jobs SET lease_until = ? WHERE instance = ? AND state = 'RUNNING'")
+                .params(dialect.instant(beat.leaseUntil()), beat.instance())
                 .update();
-            int updated = jdbc.sql("UPDATE nodes SET heartbeat_at = ?, concurrency = ? WHERE id = ?")
-                .params(timestamp(beat.now()), beat.concurrency(), beat.node())
+            int updated = jdbc.sql("UPDATE nodes SET heartbeat_at = ?, concurrency = ? WHERE instance = ?")
+                .params(dialect.instant(beat.now()), beat.concurrency(), beat.instance())
                 .update();
             if (updated == 0) {
-                jdbc.sql("INSERT INTO nodes (id, started_at, heartbeat_at, concurrency) VALUES (?, ?, ?, ?)")
-                    .params(beat.node(), timestamp(beat.startedAt()), timestamp(beat.now()), beat.concurrency())
+                jdbc.sql("INSERT INTO nodes (instance, node, started_at, heartbeat_at, concurrency) VALUES (?, ?, ?, ?, ?)")
+                    .params(beat.instance(), beat.node(), dialect.instant(beat.startedAt()), dialect.instant(beat.now()),
+                            beat.concurrency())
                     .update();
             }
-            return jdbc.sql("SELECT id FROM jobs WHERE node = ? AND state = 'RUNNING' AND cancel_requested")
-                .param(beat.node())
+            jdbc.sql("DELETE FROM nodes WHERE heartbeat_at < ?").param(dialect.instant(beat.forgetBefore())).update();
+            return jdbc.sql("SELECT id FROM jobs WHERE instance = ? AND cancel_requested AND state = 'RUNNING'")
+                .param(beat.instance())
                 .query(String.class)
                 .list();
         });
     }
 
     @Override
-    public void leave(String node) {
-        jdbc.sql("DELETE FROM nodes WHERE id = ?").param(node).update();
+    public void leave(String instance) {
+        write(() -> jdbc.sql("DELETE FROM nodes WHERE instance = ?").param(instance).update());
     }
 
     @Override
     public List<NodeView> nodes() {
         return jdbc.sql("""
-                SELECT n.id, n.started_at, n.heartbeat_at, n.concurrency,
-                       (SELECT COUNT(*) FROM jobs j WHERE j.node = n.id AND j.state = 'RUNNING') AS running
-                FROM nodes n ORDER BY n.id""")
-            .query((rs, n) -> new NodeView(rs.getString("id"), instant(rs, "started_at"), instant(rs, "heartbeat_at"),
-                    rs.getInt("concurrency"), rs.getLong("running")))
+                SELECT n.instance, n.node, n.started_at, n.heartbeat_at, n.concurrency,
+                       (SELECT COUNT(*) FROM jobs j WHERE j.state = 'RUNNING' AND j.instance = n.instance) AS running
+                FROM nodes n ORDER BY n.node, n.started_at""")
+            .query((rs, n) -> new NodeView(rs.getString("instance"), rs.getString("node"),
+                    Objects.requireNonNull(dialect.instant(rs, "started_at")),
+                    Objects.requireNonNull(dialect.instant(rs, "heartbeat_at")), rs.getInt("concurrency"),
+                    rs.getLong("running")))
             .list();
     }
 
     @Override
     public int reapExpired(Instant now) {
-        int reaped = requeueOrFail("lease_until < ?", timestamp(now), now,
-                "The lease of this attempt ran out: its node stopped renewing it");
+        return reap("lease_until < ?", dialect.instant(now), now,
+                "The lease of this attempt ran out: the process running it stopped renewing it");
+    }
+
+    @Override
+    public int reapOthers(String instance, Instant now) {
+        return reap("(instance IS NULL OR instance <> ?)", instance, now,
+                "The process running this attempt stopped without finishing it");
+    }
+
+    /**
+     * Ends the attempts of RUNNING jobs matching {@code condition}: CANCELLED when a cancel was
+     * asked, else back to QUEUED while attempts remain, else FAILED.
+     */
+    private int reap(String condition, Object conditionParam, Instant now, String message) {
+        Object at = dialect.instant(now);
+        int reaped = write(() -> jdbc.sql("""
+                UPDATE jobs SET state = CASE WHEN cancel_requested THEN 'CANCELLED'
+                                             WHEN attempt < max_attempts THEN 'QUEUED' ELSE 'FAILED' END,
+                                error_code = CASE WHEN cancel_requested THEN 'cancelled' ELSE ? END,
+                                error_message = CASE WHEN cancel_requested THEN ? ELSE ? END,
+                                finished_at = CASE WHEN cancel_requested OR attempt >= max_attempts THEN ? END,
+                                run_at = CASE WHEN cancel_requested OR attempt >= max_attempts THEN run_at ELSE ? END,
+                                lease_until = NULL
+                WHERE state = 'RUNNING' AND\s""" + condition)
+            .params(JobError.LEASE_EXPIRED, CANCELLED_WHILE_RUNNING, message, at, at, conditionParam)
+            .update());
         if (reaped > 0) {
-            tx.executeWithoutResult(status -> notifyJobsAvailable());
+            write(() -> {
+                dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
+                return null;
+            });
         }
         return reaped;
     }
 
-    /** RUNNING jobs matching {@code condition} go back to QUEUED while attempts remain, else to FAILED. */
-    private int requeueOrFail(String condition, Object conditionParam, Instant now, String message) {
-        return tx.execute(status -> jdbc.sql("""
-                UPDATE jobs SET state = 'QUEUED', run_at = ?, error_code = ?, error_message = ?, lease_until = NULL
-                WHERE state = 'RUNNING' AND attempt < max_attempts AND\s""" + condition)
-            .params(timestamp(now), JobError.LEASE_EXPIRED, message, conditionParam)
-            .update()
-                + jdbc.sql("""
-                        UPDATE jobs SET state = 'FAILED', finished_at = ?, error_code = ?, error_message = ?,
-                                        lease_until = NULL
-                        WHERE state = 'RUNNING' AND\s""" + condition)
-                    .params(timestamp(now), JobError.LEASE_EXPIRED, message, conditionParam)
-                    .update());
-    }
+    // --- cancel and retry -----------------------------------------------------------------------
 
     @Override
     public boolean requestCancel(String id) {
-        return Boolean.TRUE.equals(tx.execute(status -> {
+        return write(() -> {
             boolean requested = jdbc.sql("UPDATE jobs SET cancel_requested = TRUE WHERE id = ? AND state = 'RUNNING'")
                 .param(id)
                 .update() > 0;
-            if (requested && postgres) {
-                jdbc.sql("SELECT pg_notify(?, ?)").params(PostgresNotifications.CANCEL_CHANNEL, id).query().rowSet();
+            if (requested) {
+                dialect.notify(jdbcTemplate, PostgresNotifications.CANCEL_CHANNEL, id);
             }
             return requested;
-        }));
+        });
     }
 
     @Override
     public AutoCloseable subscribe(StoreListener listener) {
-        if (!postgres) {
+        if (!dialect.shared()) {
             return () -> { };
         }
         PostgresNotifications notifications = new PostgresNotifications(jdbcTemplate.getDataSource(), listener);
@@ -345,91 +431,68 @@ class JdbcJobStore implements JobStore {
 
     @Override
     public Optional<Job> cancelQueued(String id, Instant now) {
-        return tx.execute(status -> {
-            int updated = jdbc.sql("""
-                    UPDATE jobs SET state = 'CANCELLED', error_code = ?, error_message = ?, finished_at = ?
-                    WHERE id = ? AND state = 'QUEUED'""")
-                .params(JobError.CANCELLED, "Cancelled before it started", timestamp(now), id)
-                .update();
-            return updated == 0 ? Optional.<Job>empty() : find(id);
-        });
+        return write(() -> jdbc.sql("""
+                UPDATE jobs SET state = 'CANCELLED', error_code = ?, error_message = ?, finished_at = ?
+                WHERE id = ? AND state = 'QUEUED'
+                RETURNING\s""" + COLUMNS)
+            .params(JobError.CANCELLED, "Cancelled before it started", dialect.instant(now), id)
+            .query(jobMapper)
+            .optional());
     }
 
     @Override
     public Optional<Job> requeue(String id, Instant now) {
-        return tx.execute(status -> {
-            int updated = jdbc.sql("""
-                    UPDATE jobs SET state = 'QUEUED', run_at = ?, attempt = 0, result = NULL, error_code = NULL,
-                                    error_message = NULL, progress = NULL, started_at = NULL, finished_at = NULL,
-                                    node = NULL
-                    WHERE id = ? AND state IN ('FAILED', 'CANCELLED')""")
-                .params(timestamp(now), id)
-                .update();
-            return updated == 0 ? Optional.<Job>empty() : find(id);
-        });
-    }
-
-    @Override
-    public int recoverRunning(Instant now) {
-        return requeueOrFail("1 = ?", 1, now, "The node running this attempt stopped without finishing it");
+        Optional<Job> requeued = write(() -> jdbc.sql("""
+                UPDATE jobs SET state = 'QUEUED', run_at = ?, attempt = 0, result = NULL, error_code = NULL,
+                                error_message = NULL, progress = NULL, started_at = NULL, finished_at = NULL,
+                                node = NULL, instance = NULL, cancel_requested = FALSE
+                WHERE id = ? AND state IN ('FAILED', 'CANCELLED')
+                RETURNING\s""" + COLUMNS)
+            .params(dialect.instant(now), id)
+            .query(jobMapper)
+            .optional());
+        if (requeued.isPresent()) {
+            write(() -> {
+                dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
+                return null;
+            });
+        }
+        return requeued;
     }
 
     @Override
     public int deleteFinishedBefore(Instant cutoff, int limit) {
-        // ids first, then delete by primary key: H2 runs DELETE … WHERE id IN (subquery) row by row
-        return tx.execute(status -> {
+        // ids first, then delete by primary key: a bounded batch whatever the database does with
+        // DELETE ... LIMIT
+        return write(() -> {
             List<String> ids = jdbc.sql("SELECT id FROM jobs WHERE finished_at < ? ORDER BY finished_at LIMIT ?")
-                .params(timestamp(cutoff), limit)
+                .params(dialect.instant(cutoff), limit)
                 .query(String.class)
                 .list();
             return ids.isEmpty() ? 0 : jdbc.sql("DELETE FROM jobs WHERE id IN (:ids)").param("ids", ids).update();
         });
     }
 
+    // --- rows -----------------------------------------------------------------------------------
+
     private Job mapJob(ResultSet rs, int rowNum) throws SQLException {
         String errorCode = rs.getString("error_code");
         double progress = rs.getDouble("progress");
         Double progressOrNull = rs.wasNull() ? null : progress;
-        return new Job(rs.getString("id"), rs.getString("type"), parse(rs.getString("payload")),
+        return new Job(rs.getString("id"), rs.getString("type"), json.readTree(rs.getString("payload")),
                 JobState.valueOf(rs.getString("state")), rs.getInt("priority"), rs.getInt("max_attempts"),
-                Duration.ofMillis(rs.getLong("timeout_ms")), instant(rs, "run_at"), rs.getString("idempotency_key"),
-                parseNullable(rs.getString("result")),
+                Duration.ofMillis(rs.getLong("timeout_ms")), Objects.requireNonNull(dialect.instant(rs, "run_at")),
+                rs.getString("idempotency_key"), parseNullable(rs.getString("result")),
                 errorCode == null ? null : new JobError(errorCode, rs.getString("error_message")), progressOrNull,
-                rs.getInt("attempt"), rs.getLong("fencing_token"), instant(rs, "created_at"), nullableInstant(rs, "started_at"),
-                nullableInstant(rs, "finished_at"), rs.getString("node"));
-    }
-
-    private static final java.util.Comparator<Job> DISPATCH_ORDER = java.util.Comparator.comparingInt(Job::priority)
-        .reversed()
-        .thenComparing(Job::runAt)
-        .thenComparing(Job::id);
-
-    private JsonNode parse(String text) {
-        return json.readTree(text);
+                rs.getInt("attempt"), rs.getLong("fencing_token"), Objects.requireNonNull(dialect.instant(rs, "created_at")),
+                dialect.instant(rs, "started_at"), dialect.instant(rs, "finished_at"), rs.getString("node"));
     }
 
     private @Nullable JsonNode parseNullable(@Nullable String text) {
-        return text == null ? null : parse(text);
+        return text == null ? null : json.readTree(text);
     }
 
-    private static OffsetDateTime timestamp(Instant instant) {
-        return instant.atOffset(ZoneOffset.UTC);
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        return rs.getObject(column, OffsetDateTime.class).toInstant();
-    }
-
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
-        return rs.getObject(column, OffsetDateTime.class).toInstant();
-    }
-
-    private static @Nullable Instant nullableInstant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-        return value == null ? null : value.toInstant();
-    }
-
-    private static String truncate(String text, int max) {
-        return text.length() <= max ? text : text.substring(0, max);
+    private static String truncate(String text) {
+        return text.length() <= MAX_ERROR_MESSAGE ? text : text.substring(0, MAX_ERROR_MESSAGE);
     }
 }

@@ -1,16 +1,20 @@
 package dev.spindle.store;
 
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
 import dev.spindle.job.Job;
+import dev.spindle.job.JobPage;
+import dev.spindle.job.JobQuery;
 
 /**
  * Durable job storage. Every state change is a conditional write (it names the state it expects),
  * so a change that lost a race does nothing and says so; callers never overwrite each other.
  * Each method is one transaction: it happens whole or not at all.
+ *
+ * <p>A cancel asked for a RUNNING job sticks: whatever ends that attempt next (its completion, a
+ * retry, a timeout, a lost lease), the job ends CANCELLED and never runs again.
  */
 public interface JobStore {
 
@@ -27,29 +31,20 @@ public interface JobStore {
 
     JobPage list(JobQuery query);
 
-    /** Every QUEUED job, for the dispatcher's ready queue at start-up. */
-    List<QueuedJob> queued();
-
     /**
-     * Whether several nodes may share this store, each claiming jobs from it with
-     * {@link #claimNext}; false for a store only one process can open (embedded H2), whose node
-     * keeps the queue order in memory and claims by id.
+     * Whether several processes may share this store; false for one that a single process owns
+     * (the embedded SQLite file), whose RUNNING jobs at start all belong to processes that are gone.
      */
     boolean shared();
 
     /**
-     * Moves those of the jobs that are still QUEUED to RUNNING on {@code node} with a lease until
-     * {@code leaseUntil}, counting an attempt and taking a new fencing token.
+     * Moves up to {@code max} due QUEUED jobs to RUNNING under {@code lease}, in dispatch order
+     * (priority, runAt, id), counting an attempt and taking a new fencing token each; jobs that
+     * other processes are claiming at the same moment are skipped.
      *
-     * @return the jobs this call moved, as they now stand
+     * @return the jobs claimed, as they now stand, in dispatch order
      */
-    List<Job> claim(Collection<String> ids, String node, Instant now, Instant leaseUntil);
-
-    /**
-     * Claims up to {@code max} due QUEUED jobs in dispatch order (priority, runAt, id) as
-     * {@link #claim} does, skipping jobs that other nodes are claiming at the same moment.
-     */
-    List<Job> claimNext(int max, String node, Instant now, Instant leaseUntil);
+    List<Job> claim(int max, Lease lease, Instant now);
 
     /** The earliest runAt of a QUEUED job, if any: when an idle dispatcher should look again. */
     Optional<Instant> nextRunAt();
@@ -58,37 +53,47 @@ public interface JobStore {
     long countQueued();
 
     /**
-     * Ends attempts of RUNNING jobs. A completion does nothing when its job is no longer RUNNING
-     * under the same fencing token (the lease was lost and the job claimed again).
+     * Ends attempts of RUNNING jobs and records progress of others, in one transaction. A
+     * completion does nothing when its job is no longer RUNNING under the same fencing token (the
+     * lease was lost and the job claimed again); one whose job was asked to cancel ends it
+     * CANCELLED, whatever the attempt's own outcome.
+     *
+     * @param instance the process whose attempts these are
+     * @return the completions that changed their job, as stored (a cancelled one as {@code CANCELLED})
      */
-    void complete(List<Completion> completions);
-
-    /** Records a running job's progress, under the attempt's fencing token. */
-    void progress(String id, long fencingToken, double fraction);
+    List<Completion> complete(String instance, List<Completion> completions, List<Progress> progress);
 
     /**
-     * The node is alive: renews the leases of the jobs it runs and its row in the node registry.
+     * The process is alive: renews the leases of the jobs it runs and its row in the registry, and
+     * forgets the rows of processes silent for long.
      *
      * @return ids of its running jobs whose cancel was asked through another node
      */
     List<String> heartbeat(NodeHeartbeat heartbeat);
 
-    /** Takes a stopped node out of the registry. */
-    void leave(String node);
+    /** Takes a stopped process out of the registry. */
+    void leave(String instance);
 
-    /** The node registry with the jobs each node runs now. */
+    /** The registry: process starts with the jobs each runs now. */
     List<NodeView> nodes();
 
     /**
-     * Re-queues RUNNING jobs whose lease ended before {@code now} (their node died): back to
-     * QUEUED while attempts remain, else FAILED, both with error {@code lease_expired}.
+     * Ends the attempts of RUNNING jobs whose lease ended before {@code now} (their process died):
+     * back to QUEUED while attempts remain, else FAILED, both with error {@code lease_expired};
+     * CANCELLED when a cancel was asked.
      *
      * @return how many jobs were reaped
      */
     int reapExpired(Instant now);
 
     /**
-     * Asks the node running a job to cancel it.
+     * As {@link #reapExpired}, for every RUNNING job of a process other than {@code instance},
+     * lease or not: for a store that one process owns, at its start.
+     */
+    int reapOthers(String instance, Instant now);
+
+    /**
+     * Records that a RUNNING job is to be cancelled, and tells the process running it.
      *
      * @return false when the job is not RUNNING
      */
@@ -110,14 +115,6 @@ public interface JobStore {
      * @return the re-queued job, or empty when it was in another state
      */
     Optional<Job> requeue(String id, Instant now);
-
-    /**
-     * Recovers jobs left RUNNING by a process that died (single-node store): back to QUEUED while
-     * attempts remain, else FAILED, both with error {@code lease_expired}.
-     *
-     * @return how many jobs were recovered
-     */
-    int recoverRunning(Instant now);
 
     /** Deletes up to {@code limit} terminal jobs that finished before {@code cutoff}; returns how many. */
     int deleteFinishedBefore(Instant cutoff, int limit);

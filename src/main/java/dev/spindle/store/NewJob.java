@@ -25,8 +25,4 @@ public record NewJob(
         return new Job(id, type, payload, JobState.QUEUED, priority, maxAttempts, timeout, runAt, idempotencyKey,
                 null, null, null, 0, 0, createdAt, null, null, null);
     }
-
-    public QueuedJob toQueued() {
-        return new QueuedJob(id, priority, runAt);
-    }
 }

@@ -2,6 +2,7 @@ package dev.spindle.store;
 
 import java.time.Instant;
 
-/** A node of the registry and the number of jobs it runs now. */
-public record NodeView(String id, Instant startedAt, Instant heartbeatAt, int concurrency, long running) {
+/** A process start in the registry: its node name, its last heartbeat and the number of jobs it runs now. */
+public record NodeView(String instance, String node, Instant startedAt, Instant heartbeatAt, int concurrency,
+        long running) {
 }

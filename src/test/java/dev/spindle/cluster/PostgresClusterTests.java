@@ -10,7 +10,9 @@ import dev.spindle.SpindleApplication;
 import dev.spindle.TestHandlers;
 import dev.spindle.TestHandlers.CountingHandler;
 import dev.spindle.TestHandlers.GateHandler;
+import dev.spindle.pool.WorkerPool;
 import dev.spindle.store.JobStore;
+import dev.spindle.store.Lease;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,7 +100,8 @@ class PostgresClusterTests {
         JobStore store = a.getBean(JobStore.class);
         Instant now = Instant.now();
         // a node that claims the job and dies: nobody renews its lease
-        assertThat(store.claim(List.of(id), "ghost", now, now.plusMillis(500))).hasSize(1);
+        assertThat(store.claim(1, new Lease("ghost", "ghost-instance", now.plusMillis(500)), now.plusSeconds(3601)))
+            .extracting(dev.spindle.job.Job::id).containsExactly(id);
 
         JsonNode job = api(a).awaitTerminal(id);
 
@@ -124,7 +127,10 @@ class PostgresClusterTests {
         await().untilAsserted(() -> {
             Response health = managementApi(a).get("/actuator/health/cluster");
             assertThat(health.body().path("details").path("nodesAlive").asInt()).isGreaterThanOrEqualTo(2);
-            assertThat(health.body().path("details").path("nodes").has("node-b")).isTrue();
+            assertThat(health.body().path("details").path("nodes").properties()).extracting(e -> e.getValue().path("node").asString())
+                .contains("node-a", "node-b");
+            assertThat(health.body().path("details").path("instance").asString())
+                .isEqualTo(a.getBean(WorkerPool.class).instance());
         });
     }
 

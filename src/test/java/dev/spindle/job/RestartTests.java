@@ -25,7 +25,7 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The embedded H2 file keeps jobs across a stop; running jobs are re-queued or recovered. */
+/** The embedded SQLite file keeps jobs across a stop; running jobs are re-queued or recovered. */
 class RestartTests {
 
     @TempDir
@@ -51,13 +51,13 @@ class RestartTests {
             assertThat(gate.interrupted).containsExactly(running);
         }
 
-        try (Connection connection = DriverManager.getConnection(url(), "sa", "")) {
+        try (Connection connection = DriverManager.getConnection(url())) {
             JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(connection, true));
             Map<String, Object> gateRow = jdbc.sql("SELECT state, attempt FROM jobs WHERE id = ?").param(running).query().singleRow();
-            assertThat(gateRow).containsEntry("STATE", "QUEUED").containsEntry("ATTEMPT", 0);
+            assertThat(gateRow).containsEntry("state", "QUEUED").containsEntry("attempt", 0);
             assertThat(jdbc.sql("SELECT COUNT(*) FROM jobs WHERE state = 'QUEUED'").query(Long.class).single()).isEqualTo(6);
             // as if a process had died while running this job
-            jdbc.sql("UPDATE jobs SET state = 'RUNNING', attempt = 1, node = 'gone' WHERE id = ?").param(crashed).update();
+            jdbc.sql("UPDATE jobs SET state = 'RUNNING', attempt = 1, node = 'gone', instance = 'gone' WHERE id = ?").param(crashed).update();
         }
 
         try (ConfigurableApplicationContext second = start()) {
@@ -88,7 +88,7 @@ class RestartTests {
             id = api.submit("{\"type\": \"sleep\", \"payload\": {\"ms\": 500}}");
             await().until(() -> api.get("/api/v1/jobs/" + id).state().equals("RUNNING"));
         }
-        try (Connection connection = DriverManager.getConnection(url(), "sa", "")) {
+        try (Connection connection = DriverManager.getConnection(url())) {
             JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(connection, true));
             assertThat(jdbc.sql("SELECT state FROM jobs WHERE id = ?").param(id).query(String.class).single())
                 .isEqualTo("SUCCEEDED");
@@ -105,7 +105,7 @@ class RestartTests {
     }
 
     private String url() {
-        return "jdbc:h2:file:" + dir.resolve("spindle").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE";
+        return "jdbc:sqlite:" + dir.resolve("spindle.db").toAbsolutePath();
     }
 
     private static Api api(ConfigurableApplicationContext context) {

@@ -9,6 +9,8 @@ import javax.sql.DataSource;
 
 import dev.spindle.job.Job;
 import dev.spindle.job.JobError;
+import dev.spindle.job.JobPage;
+import dev.spindle.job.JobQuery;
 import dev.spindle.job.JobState;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,7 +42,7 @@ abstract class JobStoreContractTests {
 
     @org.junit.jupiter.api.AfterEach
     void leaveNoNodes() {
-        store.nodes().forEach(node -> store.leave(node.id()));
+        store.nodes().forEach(node -> store.leave(node.instance()));
     }
 
     @Test
@@ -73,36 +75,37 @@ abstract class JobStoreContractTests {
         store.insert(List.of(a, b));
         store.cancelQueued(b.id(), now);
 
-        List<Job> claimed = store.claim(List.of(a.id(), b.id(), "missing"), "n1", now, now.plusSeconds(30));
+        List<Job> claimed = claim(N1);
 
         assertThat(claimed).singleElement().satisfies(job -> {
             assertThat(job.id()).isEqualTo(a.id());
             assertThat(job.state()).isEqualTo(JobState.RUNNING);
             assertThat(job.attempt()).isEqualTo(1);
-            assertThat(job.node()).isEqualTo("n1");
+            assertThat(job.node()).isEqualTo("node-of-" + N1);
             assertThat(job.startedAt()).isEqualTo(now);
         });
-        assertThat(store.claim(List.of(a.id()), "n2", now, now.plusSeconds(30))).isEmpty();
+        assertThat(claim(N2)).isEmpty();
     }
 
     @Test
     void completionEndsOnlyARunningAttempt() {
         NewJob job = aJob().build();
         store.insert(List.of(job));
-        store.complete(List.of(Completion.succeeded(job.id(), 1L, JSON.readTree("{\"early\": true}"), now)));
+        assertThat(complete(N1, Completion.succeeded(job.id(), 1L, JSON.readTree("{\"early\": true}"), now))).isEmpty();
         assertThat(store.find(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
 
-        store.claim(List.of(job.id()), "n1", now, now.plusSeconds(30));
-        store.progress(job.id(), 1L, 0.25);
+        claim(N1);
+        progress(N1, job.id(), 1L, 0.25);
         assertThat(store.find(job.id()).orElseThrow().progress()).isEqualTo(0.25);
-        store.complete(List.of(Completion.succeeded(job.id(), 1L, JSON.readTree("{\"ok\": 1}"), now.plusSeconds(1))));
+        Completion success = Completion.succeeded(job.id(), 1L, JSON.readTree("{\"ok\": 1}"), now.plusSeconds(1));
+        assertThat(complete(N1, success)).containsExactly(success);
 
         Job done = store.find(job.id()).orElseThrow();
         assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.result()).isEqualTo(JSON.readTree("{\"ok\": 1}"));
         assertThat(done.progress()).isEqualTo(1.0);
         assertThat(done.finishedAt()).isEqualTo(now.plusSeconds(1));
-        store.complete(List.of(Completion.failed(job.id(), 1L, new JobError("late", "too late"), now)));
+        assertThat(complete(N1, Completion.failed(job.id(), 1L, new JobError("late", "too late"), now))).isEmpty();
         assertThat(store.find(job.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
     }
 
@@ -110,9 +113,9 @@ abstract class JobStoreContractTests {
     void retryCompletionRequeuesAtALaterRunAtKeepingTheAttemptCount() {
         NewJob job = aJob().build();
         store.insert(List.of(job));
-        store.claim(List.of(job.id()), "n1", now, now.plusSeconds(30));
+        claim(N1);
 
-        store.complete(List.of(Completion.retry(job.id(), 1L, new JobError("handler_error", "boom"), now, now.plusSeconds(5))));
+        complete(N1, Completion.retry(job.id(), 1L, new JobError("handler_error", "boom"), now, now.plusSeconds(5)));
 
         Job requeued = store.find(job.id()).orElseThrow();
         assertThat(requeued.state()).isEqualTo(JobState.QUEUED);
@@ -120,16 +123,18 @@ abstract class JobStoreContractTests {
         assertThat(requeued.attempt()).isEqualTo(1);
         assertThat(requeued.error()).isEqualTo(new JobError("handler_error", "boom"));
         assertThat(requeued.finishedAt()).isNull();
-        assertThat(store.queued()).containsExactly(new QueuedJob(job.id(), 5, now.plusSeconds(5)));
+        assertThat(store.nextRunAt()).contains(now.plusSeconds(5));
+        assertThat(claim(N1)).as("not due yet").isEmpty();
+        assertThat(claim(N1, now.plusSeconds(5), now.plusSeconds(35))).extracting(Job::attempt).containsExactly(2);
     }
 
     @Test
     void interruptedCompletionGivesTheAttemptBack() {
         NewJob job = aJob().build();
         store.insert(List.of(job));
-        store.claim(List.of(job.id()), "n1", now, now.plusSeconds(30));
+        claim(N1);
 
-        store.complete(List.of(Completion.interrupted(job.id(), 1L, new JobError("shutdown", "stop"), now)));
+        complete(N1, Completion.interrupted(job.id(), 1L, new JobError("shutdown", "stop"), now));
 
         Job requeued = store.find(job.id()).orElseThrow();
         assertThat(requeued.state()).isEqualTo(JobState.QUEUED);
@@ -138,10 +143,11 @@ abstract class JobStoreContractTests {
 
     @Test
     void cancelQueuedCancelsOnlyQueuedJobs() {
-        NewJob queued = aJob().build();
         NewJob running = aJob().build();
-        store.insert(List.of(queued, running));
-        store.claim(List.of(running.id()), "n1", now, now.plusSeconds(30));
+        store.insert(List.of(running));
+        claim(N1);
+        NewJob queued = aJob().build();
+        store.insert(List.of(queued));
 
         assertThat(store.cancelQueued(queued.id(), now)).hasValueSatisfying(job -> {
             assertThat(job.state()).isEqualTo(JobState.CANCELLED);
@@ -157,9 +163,9 @@ abstract class JobStoreContractTests {
         NewJob failed = aJob().build();
         NewJob done = aJob().build();
         store.insert(List.of(failed, done));
-        store.claim(List.of(failed.id(), done.id()), "n1", now, now.plusSeconds(30));
-        store.complete(List.of(Completion.failed(failed.id(), 1L, new JobError("x", "y"), now),
-                Completion.succeeded(done.id(), 1L, null, now)));
+        claim(N1);
+        complete(N1, Completion.failed(failed.id(), 1L, new JobError("x", "y"), now),
+                Completion.succeeded(done.id(), 1L, null, now));
 
         assertThat(store.requeue(failed.id(), now.plusSeconds(1))).hasValueSatisfying(job -> {
             assertThat(job.state()).isEqualTo(JobState.QUEUED);
@@ -171,14 +177,18 @@ abstract class JobStoreContractTests {
     }
 
     @Test
-    void recoverRunningRequeuesWhileAttemptsRemainAndFailsTheRest() {
+    void reapOthersEndsEveryAttemptOfOtherProcesses() {
         NewJob retryable = aJob().maxAttempts(2).build();
         NewJob spent = aJob().maxAttempts(1).build();
+        store.insert(List.of(retryable, spent));
+        claim("dead");
+        NewJob mine = aJob().build();
+        store.insert(List.of(mine));
+        claim(N1);
         NewJob queued = aJob().build();
-        store.insert(List.of(retryable, spent, queued));
-        store.claim(List.of(retryable.id(), spent.id()), "dead", now, now.plusSeconds(30));
+        store.insert(List.of(queued));
 
-        assertThat(store.recoverRunning(now)).isEqualTo(2);
+        assertThat(store.reapOthers(N1, now)).isEqualTo(2);
 
         assertThat(store.find(retryable.id()).orElseThrow()).satisfies(job -> {
             assertThat(job.state()).isEqualTo(JobState.QUEUED);
@@ -188,6 +198,7 @@ abstract class JobStoreContractTests {
             assertThat(job.state()).isEqualTo(JobState.FAILED);
             assertThat(job.error().code()).isEqualTo(JobError.LEASE_EXPIRED);
         });
+        assertThat(store.find(mine.id()).orElseThrow().state()).isEqualTo(JobState.RUNNING);
         assertThat(store.find(queued.id()).orElseThrow().error()).isNull();
     }
 
@@ -211,11 +222,12 @@ abstract class JobStoreContractTests {
     void deleteFinishedBeforeRemovesOnlyOldTerminalJobs() {
         NewJob old = aJob().build();
         NewJob recent = aJob().build();
+        store.insert(List.of(old, recent));
+        claim(N1);
+        complete(N1, Completion.succeeded(old.id(), 1L, null, now.minus(Duration.ofDays(10))),
+                Completion.succeeded(recent.id(), 1L, null, now));
         NewJob queued = aJob().build();
-        store.insert(List.of(old, recent, queued));
-        store.claim(List.of(old.id(), recent.id()), "n1", now, now.plusSeconds(30));
-        store.complete(List.of(Completion.succeeded(old.id(), 1L, null, now.minus(Duration.ofDays(10))),
-                Completion.succeeded(recent.id(), 1L, null, now)));
+        store.insert(List.of(queued));
 
         assertThat(store.deleteFinishedBefore(now.minus(Duration.ofDays(1)), 100)).isEqualTo(1);
 
@@ -228,15 +240,16 @@ abstract class JobStoreContractTests {
     void deleteFinishedBeforeHonoursItsLimit() {
         List<NewJob> jobs = List.of(aJob().build(), aJob().build(), aJob().build());
         store.insert(jobs);
-        store.claim(jobs.stream().map(NewJob::id).toList(), "n1", now, now.plusSeconds(30));
-        store.complete(jobs.stream().map(job -> Completion.succeeded(job.id(), 1L, null, now.minusSeconds(60))).toList());
+        claim(N1);
+        store.complete(N1, jobs.stream().map(job -> Completion.succeeded(job.id(), 1L, null, now.minusSeconds(60))).toList(),
+                List.of());
 
         assertThat(store.deleteFinishedBefore(now, 2)).isEqualTo(2);
         assertThat(store.deleteFinishedBefore(now, 2)).isEqualTo(1);
     }
 
     @Test
-    void claimNextTakesDueJobsInDispatchOrder() {
+    void claimTakesDueJobsInDispatchOrder() {
         NewJob low = aJob().priority(1).build();
         NewJob high = aJob().priority(8).build();
         NewJob middle = aJob().priority(5).build();
@@ -244,14 +257,15 @@ abstract class JobStoreContractTests {
                 now.plusSeconds(60), null, now);
         store.insert(List.of(low, high, middle, later));
 
-        List<Job> claimed = store.claimNext(2, "n1", now, now.plusSeconds(30));
+        List<Job> claimed = store.claim(2, new Lease("n", N1, now.plusSeconds(30)), now);
 
         assertThat(claimed).extracting(Job::id).containsExactly(high.id(), middle.id());
         assertThat(claimed).allSatisfy(job -> {
             assertThat(job.state()).isEqualTo(JobState.RUNNING);
             assertThat(job.fencingToken()).isEqualTo(1);
         });
-        assertThat(store.claimNext(5, "n1", now, now.plusSeconds(30))).extracting(Job::id).containsExactly(low.id());
+        assertThat(store.claim(5, new Lease("n", N1, now.plusSeconds(30)), now)).extracting(Job::id)
+            .containsExactly(low.id());
         assertThat(store.countQueued()).isEqualTo(1);
         assertThat(store.nextRunAt()).contains(now.plusSeconds(60));
     }
@@ -267,11 +281,11 @@ abstract class JobStoreContractTests {
         java.util.concurrent.atomic.AtomicInteger duplicates = new java.util.concurrent.atomic.AtomicInteger();
         try (var threads = java.util.concurrent.Executors.newFixedThreadPool(4)) {
             for (int t = 0; t < 4; t++) {
-                String node = "n" + t;
+                Lease lease = new Lease("n" + t, "instance-" + t, now.plusSeconds(30));
                 threads.submit(() -> {
                     List<Job> batch;
                     do {
-                        batch = store.claimNext(7, node, now, now.plusSeconds(30));
+                        batch = store.claim(7, lease, now);
                         batch.forEach(job -> {
                             if (!claimed.add(job.id())) {
                                 duplicates.incrementAndGet();
@@ -292,18 +306,20 @@ abstract class JobStoreContractTests {
         List<NewJob> jobs = List.of(aJob().build(), aJob().build(), aJob().build(), aJob().build(), aJob().build(),
                 aJob().build());
         store.insert(jobs);
-        store.claim(jobs.stream().map(NewJob::id).toList(), "n1", now, now.plusSeconds(30));
+        claim(N1);
         String ok = jobs.get(0).id(), failed = jobs.get(1).id(), retried = jobs.get(2).id(), interrupted = jobs.get(3).id(),
                 stale = jobs.get(4).id(), cancelled = jobs.get(5).id();
-        store.progress(interrupted, 1L, 0.5);
+        progress(N1, interrupted, 1L, 0.5);
 
-        store.complete(List.of(Completion.succeeded(ok, 1L, JSON.readTree("{\"n\": [1, \"two\"]}"), now.plusSeconds(1)),
+        List<Completion> applied = complete(N1,
+                Completion.succeeded(ok, 1L, JSON.readTree("{\"n\": [1, \"two\"]}"), now.plusSeconds(1)),
                 Completion.failed(failed, 1L, new JobError("bad_input", "it's \"quoted\", {braced}, ünïcode"), now.plusSeconds(2)),
                 Completion.retry(retried, 1L, new JobError("handler_error", "boom"), now, now.plusSeconds(5)),
                 Completion.interrupted(interrupted, 1L, new JobError("shutdown", "stop"), now),
                 Completion.succeeded(stale, 7L, null, now),
-                Completion.cancelled(cancelled, 1L, new JobError("cancelled", "by request"), now.plusSeconds(3))));
+                Completion.cancelled(cancelled, 1L, new JobError("cancelled", "by request"), now.plusSeconds(3)));
 
+        assertThat(applied).extracting(Completion::id).containsExactly(ok, failed, retried, interrupted, cancelled);
         Job done = store.find(ok).orElseThrow();
         assertThat(done.state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(done.result()).isEqualTo(JSON.readTree("{\"n\": [1, \"two\"]}"));
@@ -335,53 +351,71 @@ abstract class JobStoreContractTests {
     void completionUnderAnOlderFencingTokenDoesNothing() {
         NewJob job = aJob().build();
         store.insert(List.of(job));
-        store.claim(List.of(job.id()), "zombie", now, now.plusSeconds(1));
+        claim("zombie", now, now.plusSeconds(1));
         assertThat(store.reapExpired(now.plusSeconds(2))).isEqualTo(1);
-        Job reclaimed = store.claim(List.of(job.id()), "n2", now.plusSeconds(3), now.plusSeconds(30)).getFirst();
+        Job reclaimed = claim(N2, now.plusSeconds(3), now.plusSeconds(30)).getFirst();
         assertThat(reclaimed.fencingToken()).isEqualTo(2);
         assertThat(reclaimed.attempt()).isEqualTo(2);
 
-        store.complete(List.of(Completion.failed(job.id(), 1L, new JobError("late", "from the zombie"), now)));
-        store.progress(job.id(), 1L, 0.9);
+        assertThat(complete("zombie", Completion.failed(job.id(), 1L, new JobError("late", "from the zombie"), now)))
+            .isEmpty();
+        progress("zombie", job.id(), 1L, 0.9);
         assertThat(store.find(job.id()).orElseThrow().state()).isEqualTo(JobState.RUNNING);
         assertThat(store.find(job.id()).orElseThrow().progress()).isNull();
 
-        store.complete(List.of(Completion.succeeded(job.id(), 2L, null, now)));
+        complete(N2, Completion.succeeded(job.id(), 2L, null, now));
         assertThat(store.find(job.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
     }
 
     @Test
-    void heartbeatRenewsLeasesRegistersTheNodeAndReportsCancelRequests() {
+    void heartbeatRenewsTheLeasesOfItsOwnInstanceOnly() {
+        // two processes under one node name, as a process restarted in place: the new one must
+        // not keep the dead one's jobs alive
         NewJob job = aJob().build();
+        store.insert(List.of(job));
+        store.claim(10, new Lease("host-a", "old-instance", now.plusSeconds(1)), now);
         NewJob other = aJob().build();
-        store.insert(List.of(job, other));
-        store.claim(List.of(job.id()), "n1", now, now.plusSeconds(1));
-        store.claim(List.of(other.id()), "n2", now, now.plusSeconds(1));
+        store.insert(List.of(other));
+        store.claim(10, new Lease("host-a", "new-instance", now.plusSeconds(1)), now);
 
-        assertThat(store.requestCancel(job.id())).isTrue();
-        List<String> cancels = store.heartbeat(new NodeHeartbeat("n1", now, now, now.plusSeconds(60), 8));
+        store.heartbeat(new NodeHeartbeat("new-instance", "host-a", now, now, now.plusSeconds(60), 8, now.minusSeconds(60)));
 
-        assertThat(cancels).containsExactly(job.id());
         assertThat(store.reapExpired(now.plusSeconds(10))).isEqualTo(1);
-        assertThat(store.find(job.id()).orElseThrow().state()).isEqualTo(JobState.RUNNING);
-        assertThat(store.find(other.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(store.find(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(store.find(other.id()).orElseThrow().state()).isEqualTo(JobState.RUNNING);
         assertThat(store.nodes()).singleElement().satisfies(node -> {
-            assertThat(node.id()).isEqualTo("n1");
+            assertThat(node.instance()).isEqualTo("new-instance");
+            assertThat(node.node()).isEqualTo("host-a");
             assertThat(node.running()).isEqualTo(1);
             assertThat(node.concurrency()).isEqualTo(8);
         });
-        store.heartbeat(new NodeHeartbeat("n1", now, now.plusSeconds(1), now.plusSeconds(60), 8));
+    }
+
+    @Test
+    void heartbeatRegistersTheInstanceReportsCancelsAndForgetsSilentOnes() {
+        NewJob job = aJob().build();
+        store.insert(List.of(job));
+        claim(N1);
+        store.heartbeat(new NodeHeartbeat(N2, "other", now.minusSeconds(7200), now.minusSeconds(7200),
+                now.minusSeconds(7000), 4, now.minusSeconds(9000)));
+
+        assertThat(store.requestCancel(job.id())).isTrue();
+        List<String> cancels = store.heartbeat(beat(N1, now, now.plusSeconds(60)));
+
+        assertThat(cancels).containsExactly(job.id());
+        assertThat(store.nodes()).as("silent for longer than forgetBefore").extracting(NodeView::instance)
+            .containsExactly(N1);
+        store.heartbeat(beat(N1, now.plusSeconds(1), now.plusSeconds(60)));
         assertThat(store.nodes()).singleElement().extracting(NodeView::heartbeatAt).isEqualTo(now.plusSeconds(1));
-        store.leave("n1");
+        store.leave(N1);
         assertThat(store.nodes()).isEmpty();
-        assertThat(store.requestCancel(other.id())).isFalse();
     }
 
     @Test
     void reaperFailsAJobWithNoAttemptsLeft() {
         NewJob job = aJob().maxAttempts(1).build();
         store.insert(List.of(job));
-        store.claim(List.of(job.id()), "dead", now, now.plusSeconds(1));
+        claim("dead", now, now.plusSeconds(1));
 
         assertThat(store.reapExpired(now.plusSeconds(5))).isEqualTo(1);
 
@@ -390,7 +424,133 @@ abstract class JobStoreContractTests {
         assertThat(failed.error().code()).isEqualTo(JobError.LEASE_EXPIRED);
     }
 
+    // --- a cancel asked for a running job sticks ---------------------------------------------
+
+    @Test
+    void aCancelAskedWhileRunningWinsOverEveryOutcomeOfTheAttempt() {
+        List<NewJob> jobs = List.of(aJob().build(), aJob().build(), aJob().build(), aJob().build(), aJob().build());
+        store.insert(jobs);
+        claim(N1);
+        jobs.forEach(job -> assertThat(store.requestCancel(job.id())).isTrue());
+        String succeeded = jobs.get(0).id(), retried = jobs.get(1).id(), timedOut = jobs.get(2).id(),
+                deferred = jobs.get(3).id(), interrupted = jobs.get(4).id();
+
+        List<Completion> applied = complete(N1, Completion.succeeded(succeeded, 1L, JSON.readTree("1"), now),
+                Completion.retry(retried, 1L, new JobError("handler_error", "boom"), now, now.plusSeconds(1)),
+                Completion.retry(timedOut, 1L, new JobError(JobError.TIMEOUT, "too slow"), now, now.plusSeconds(1)),
+                Completion.deferred(deferred, 1L, new JobError("circuit_open", "open"), now, now.plusSeconds(1)),
+                Completion.interrupted(interrupted, 1L, new JobError("shutdown", "stop"), now));
+
+        assertThat(applied).hasSize(5).allSatisfy(completion -> assertThat(completion.state()).isEqualTo(JobState.CANCELLED));
+        for (NewJob job : jobs) {
+            Job stored = store.find(job.id()).orElseThrow();
+            assertThat(stored.state()).as(job.id()).isEqualTo(JobState.CANCELLED);
+            assertThat(stored.error().code()).isEqualTo(JobError.CANCELLED);
+            assertThat(stored.result()).isNull();
+            assertThat(stored.finishedAt()).isEqualTo(now);
+        }
+        assertThat(claim(N1, now.plusSeconds(5), now.plusSeconds(35))).as("none runs again").isEmpty();
+    }
+
+    @Test
+    void aCancelAskedWhileRunningWinsOverALostLeaseAndADeadProcess() {
+        NewJob expired = aJob().build();
+        store.insert(List.of(expired));
+        claim("dead", now, now.plusSeconds(1));
+        NewJob abandoned = aJob().build();
+        store.insert(List.of(abandoned));
+        claim("gone", now, now.plusSeconds(60));
+        store.requestCancel(expired.id());
+        store.requestCancel(abandoned.id());
+
+        assertThat(store.reapExpired(now.plusSeconds(2))).isEqualTo(1);
+        assertThat(store.reapOthers(N1, now.plusSeconds(2))).isEqualTo(1);
+
+        assertThat(List.of(expired, abandoned)).allSatisfy(job -> {
+            Job stored = store.find(job.id()).orElseThrow();
+            assertThat(stored.state()).isEqualTo(JobState.CANCELLED);
+            assertThat(stored.error().code()).isEqualTo(JobError.CANCELLED);
+        });
+        assertThat(claim(N1, now.plusSeconds(5), now.plusSeconds(35))).isEmpty();
+        assertThat(store.requeue(expired.id(), now.plusSeconds(6))).as("a cancelled job can be retried")
+            .hasValueSatisfying(job -> assertThat(job.state()).isEqualTo(JobState.QUEUED));
+        assertThat(claim(N1, now.plusSeconds(6), now.plusSeconds(36))).singleElement().satisfies(job -> {
+            complete(N1, Completion.succeeded(job.id(), job.fencingToken(), null, now.plusSeconds(7)));
+            assertThat(store.find(job.id()).orElseThrow().state()).as("the old cancel is spent")
+                .isEqualTo(JobState.SUCCEEDED);
+        });
+    }
+
+    @Test
+    void cancelIsOnlyRecordedForRunningJobs() {
+        NewJob queued = aJob().build();
+        store.insert(List.of(queued));
+
+        assertThat(store.requestCancel(queued.id())).isFalse();
+        assertThat(store.requestCancel("missing")).isFalse();
+    }
+
+    // --- the claim walks its index ---------------------------------------------------------------
+
+    @Test
+    void theClaimWalksTheReadyIndexWithNoScanAndNoSort() {
+        // a table shaped like a busy store's: finished jobs and a backlog (with a handful of
+        // queued rows a sort costs nothing and PostgreSQL rightly prefers one)
+        List<NewJob> finished = new java.util.ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            finished.add(aJob().build());
+        }
+        store.insert(finished);
+        while (!claim(N1).isEmpty()) {
+            // all of them
+        }
+        store.complete(N1, finished.stream().map(job -> Completion.succeeded(job.id(), 1L, null, now)).toList(), List.of());
+        List<NewJob> backlog = new java.util.ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            backlog.add(aJob().priority(i % 10).build());
+        }
+        store.insert(backlog);
+        Dialect dialect = Dialect.of(dataSource());
+        org.springframework.jdbc.core.JdbcTemplate jdbc = new org.springframework.jdbc.core.JdbcTemplate(dataSource());
+        jdbc.execute(dialect == Dialect.POSTGRES ? "ANALYZE jobs" : "ANALYZE");
+        ClaimStep.Candidates candidates = ClaimStep.inDispatchOrder(dialect).candidates(100, now);
+
+        String explain = dialect == Dialect.POSTGRES ? "EXPLAIN " : "EXPLAIN QUERY PLAN ";
+        List<String> plan = jdbc.query(explain + candidates.sql(),
+                (rs, n) -> rs.getString(dialect == Dialect.POSTGRES ? 1 : 4), candidates.params().toArray());
+
+        String text = String.join("\n", plan);
+        assertThat(text).as(text).contains("jobs_ready");
+        assertThat(text).as(text).doesNotContainIgnoringCase("Seq Scan").doesNotContainIgnoringCase("Sort")
+            .doesNotContainIgnoringCase("TEMP B-TREE").doesNotContain("SCAN jobs\n").doesNotEndWith("SCAN jobs");
+    }
+
     NewJobBuilder aJob() {
         return new NewJobBuilder(now);
+    }
+
+    static final String N1 = "instance-1";
+
+    static final String N2 = "instance-2";
+
+    /** Claims every due job (up to 1000) for {@code instance}, with a lease until {@code until}. */
+    List<Job> claim(String instance, Instant at, Instant until) {
+        return store.claim(1000, new Lease("node-of-" + instance, instance, until), at);
+    }
+
+    List<Job> claim(String instance) {
+        return claim(instance, now, now.plusSeconds(30));
+    }
+
+    List<Completion> complete(String instance, Completion... completions) {
+        return store.complete(instance, List.of(completions), List.of());
+    }
+
+    void progress(String instance, String id, long token, double fraction) {
+        store.complete(instance, List.of(), List.of(new Progress(id, token, fraction)));
+    }
+
+    NodeHeartbeat beat(String instance, Instant at, Instant leaseUntil) {
+        return new NodeHeartbeat(instance, "node-of-" + instance, now, at, leaseUntil, 8, now.minusSeconds(3600));
     }
 }

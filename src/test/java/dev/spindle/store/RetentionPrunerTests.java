@@ -16,7 +16,7 @@ class RetentionPrunerTests {
 
     private final Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
 
-    private final JobStore store = TestStores.emptyStore(TestStores.h2());
+    private final JobStore store = TestStores.emptyStore(TestStores.sqlite());
 
     @Test
     void prunesEveryFinishedJobPastItsRetentionInBatches() {
@@ -28,14 +28,18 @@ class RetentionPrunerTests {
         NewJob waiting = new NewJobBuilder(now).build();
         List<NewJob> all = new ArrayList<>(old);
         all.add(recent);
-        all.add(waiting);
         store.insert(all);
-        store.claim(old.stream().map(NewJob::id).toList(), "n1", now, now.plusSeconds(30));
-        store.claim(List.of(recent.id()), "n1", now, now.plusSeconds(30));
-        store.complete(old.stream().map(job -> Completion.succeeded(job.id(), 1L, null, now.minus(Duration.ofDays(8)))).toList());
-        store.complete(List.of(Completion.succeeded(recent.id(), 1L, null, now.minus(Duration.ofDays(6)))));
+        Lease lease = new Lease("n1", "i1", now.plusSeconds(30));
+        while (!store.claim(1000, lease, now).isEmpty()) {
+            // all of them
+        }
+        store.complete("i1", old.stream().map(job -> Completion.succeeded(job.id(), 1L, null, now.minus(Duration.ofDays(8)))).toList(),
+                List.of());
+        store.complete("i1", List.of(Completion.succeeded(recent.id(), 1L, null, now.minus(Duration.ofDays(6)))), List.of());
+        store.insert(List.of(waiting));
 
-        int pruned = new RetentionPruner(store, new StoreProperties(Duration.ofDays(7), Duration.ofMinutes(1)),
+        int pruned = new RetentionPruner(store, new StoreProperties(Duration.ofDays(7), Duration.ofMinutes(1),
+                new StoreProperties.Sqlite("FULL")),
                 Clock.systemUTC()).pruneNow();
 
         assertThat(pruned).isEqualTo(2500);

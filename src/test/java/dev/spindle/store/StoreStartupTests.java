@@ -47,9 +47,9 @@ class StoreStartupTests {
 
     @Test
     void schemaNewerThanTheCodeIsRefusedAtStart() throws Exception {
-        String url = "jdbc:h2:file:" + dir.resolve("spindle").toAbsolutePath() + ";DB_CLOSE_ON_EXIT=FALSE";
+        String url = "jdbc:sqlite:" + dir.resolve("spindle.db").toAbsolutePath();
         new SpringApplicationBuilder(SpindleApplication.class).profiles("test").run("--spring.datasource.url=" + url).close();
-        try (Connection connection = DriverManager.getConnection(url, "sa", "")) {
+        try (Connection connection = DriverManager.getConnection(url)) {
             connection.createStatement().execute("""
                     INSERT INTO "flyway_schema_history" ("installed_rank", "version", "description", "type", "script",
                         "checksum", "installed_by", "execution_time", "success")

@@ -27,7 +27,7 @@ final class TestStores {
     static JobStore emptyStore(DataSource dataSource) {
         Flyway.configure()
             .dataSource(dataSource)
-            .locations("classpath:db/migration/common", "classpath:db/migration/" + vendor(dataSource))
+            .locations("classpath:db/migration/" + vendor(dataSource))
             .load()
             .migrate();
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
@@ -39,17 +39,28 @@ final class TestStores {
     static String vendor(DataSource dataSource) {
         try (var connection = dataSource.getConnection()) {
             String product = connection.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
-            return product.contains("postgres") ? "postgresql" : "h2";
+            return product.contains("postgres") ? "postgresql" : "sqlite";
         }
         catch (java.sql.SQLException ex) {
             throw new IllegalStateException(ex);
         }
     }
 
-    /** A private in-memory H2 database. */
-    static DataSource h2() {
-        return new SimpleDriverDataSource(new org.h2.Driver(),
-                "jdbc:h2:mem:spindle_" + UUID.randomUUID().toString().replace("-", "") + ";DB_CLOSE_DELAY=-1", "sa", "");
+    /** A private SQLite database file in WAL mode, as the application configures it, under target/. */
+    static DataSource sqlite() {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "test-stores"));
+            com.zaxxer.hikari.HikariDataSource hikari = new com.zaxxer.hikari.HikariDataSource();
+            hikari.setJdbcUrl("jdbc:sqlite:" + dir.resolve("store-" + UUID.randomUUID() + ".db"));
+            hikari.addDataSourceProperty("journal_mode", "WAL");
+            hikari.addDataSourceProperty("synchronous", "NORMAL");
+            hikari.addDataSourceProperty("busy_timeout", "10000");
+            hikari.setMaximumPoolSize(4);
+            return hikari;
+        }
+        catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
     }
 
     /** UUID-shaped ids that sort in creation order, as UUIDv7 ids do. */

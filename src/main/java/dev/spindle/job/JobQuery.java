@@ -1,6 +1,5 @@
-package dev.spindle.store;
+package dev.spindle.job;
 
-import dev.spindle.job.JobState;
 import org.jspecify.annotations.Nullable;
 
 /**

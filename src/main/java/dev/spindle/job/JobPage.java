@@ -1,8 +1,7 @@
-package dev.spindle.store;
+package dev.spindle.job;
 
 import java.util.List;
 
-import dev.spindle.job.Job;
 import org.jspecify.annotations.Nullable;
 
 /** One page of a listing; {@code next} is the cursor for the following page, null on the last. */
