@@ -27,7 +27,7 @@ COPY --from=build /build/extracted/snapshot-dependencies/ ./
 COPY --from=build /build/extracted/application/ ./
 COPY --chmod=0755 deploy/entrypoint.sh ./
 # The AOT cache must be made by the JRE and from the files that will run it, so it is trained
-# here, in the runtime stage (start to readiness 3.3 s -> 2.1 s, docs/benchmarks.md). The embedded H2
+# here, in the runtime stage (start to readiness 3.3 s -> 2.1 s, docs/benchmarks.md). The embedded SQLite
 # store lives in /app/data, a volume writable by the spindle user; the rest of /app is read-only
 # to it (Kubernetes runs the image with a read-only root filesystem and a writable /tmp).
 RUN ./entrypoint.sh --train-aot-cache \

@@ -74,7 +74,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $store := .Values.store }}
 {{- if eq $store.type "embedded" }}
 {{- if gt (int .Values.replicaCount) 1 }}
-{{- fail (printf "store.type=embedded keeps jobs in an H2 file that only one process can open, so it runs with replicaCount=1 only (got %d). For several replicas set store.type=postgresql and store.postgresql.url (README: Kubernetes (Helm))." (int .Values.replicaCount)) }}
+{{- fail (printf "store.type=embedded keeps jobs in a SQLite file that only one process may use, so it runs with replicaCount=1 only (got %d). For several replicas set store.type=postgresql and store.postgresql.url (README: Kubernetes (Helm))." (int .Values.replicaCount)) }}
 {{- end }}
 {{- if .Values.autoscaling.enabled }}
 {{- fail "store.type=embedded runs one replica only, so autoscaling.enabled=true needs store.type=postgresql (README: Kubernetes (Helm))." }}

@@ -62,7 +62,7 @@ class HelmChartTests {
         Map<String, Object> container = named(list(pod, "containers"), "spindle");
 
         assertThat(at(deployment, "spec", "replicas")).isEqualTo(1);
-        assertThat(string(deployment, "spec", "strategy", "type")).as("the H2 file takes one process at a time")
+        assertThat(string(deployment, "spec", "strategy", "type")).as("the SQLite file takes one process at a time")
             .isEqualTo("Recreate");
         Map<String, Object> claim = manifests.one("PersistentVolumeClaim", "-data");
         assertThat(string(named(list(pod, "volumes"), "data"), "persistentVolumeClaim", "claimName"))
@@ -268,7 +268,7 @@ class HelmChartTests {
         assertThat(notes).contains("kubectl -n jobs port-forward service/spindle 8080:8080 7379:7379",
                 "service/spindle-management 8081:8081", "curl -s -X POST localhost:8080/api/v1/jobs",
                 "redis-cli -p 7379 SUBMIT", "localhost:8081/actuator/health/readiness",
-                "embedded H2 file on the claim spindle-data");
+                "embedded SQLite file on the claim spindle-data");
     }
 
     private String refusal(String... arguments) {
