@@ -169,8 +169,8 @@ start_service() {
   log "service '$name' up (pid $SVC_PID) after $((SECONDS - t0)) s"
 }
 
-# db_bytes DIR: size of the H2 database file(s) under DIR
-db_bytes() { find "$1" -name '*.mv.db' -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }'; }
+# db_bytes DIR: size of the embedded store's files under DIR (SQLite: the database and its WAL)
+db_bytes() { find "$1" \( -name '*.db' -o -name '*.db-wal' -o -name '*.mv.db' \) -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }'; }
 
 # ours PORT: the listener on PORT belongs to the service just started
 ours() { ss -Hltnp "sport = :$1" 2>/dev/null | grep -q "pid=$SVC_PID,"; }
@@ -404,7 +404,7 @@ REPORT=$(
   echo "- started: $START (\`date -u\`), took ${ELAPSED} s"
   echo "- machine: $(nproc) cores ($CPU), $MEM memory, $(uname -sr)"
   echo "- JDK: $JVER"
-  echo "- jar: commit $GIT_REV, sha256 $JAR_SHA; embedded H2 file store with the jar's own URL (\`${DS_URL:-?}\`), a fresh file per service${BENCH_SERVICE_ARGS:+; extra service arguments: \`$BENCH_SERVICE_ARGS\`}"
+  echo "- jar: commit $GIT_REV, sha256 $JAR_SHA; embedded store with the jar's own URL (\`${DS_URL:-?}\`), a fresh file per service${BENCH_SERVICE_ARGS:+; extra service arguments: \`$BENCH_SERVICE_ARGS\`}"
   echo "- client and service share the cores (wrk / the Java client run on the same machine); CPU idle just before the run: ${IDLE_START} %; CPU used by other processes during the run: ${OTHER_S} s (${OTHER_PCT} % of the machine; above ~3 % the figures are skewed)"
   if has 1; then
     r=$(ratio "$(v S1_POST_RPS)" "$(v S1_GET_RPS)")
@@ -438,7 +438,7 @@ REPORT=$(
     echo "| jobs SUCCEEDED | $(v DRAIN_SUCCEEDED) / $(v DRAIN_JOBS) | all | $( [[ "$(v DRAIN_SUCCEEDED)" == "$(v DRAIN_JOBS)" ]] && echo '**met**' || echo '**missed**') |"
     echo "| submit rate (batches of $(v DRAIN_BATCH)) | $(v DRAIN_SUBMIT_RATE) jobs/s ($(v DRAIN_SUBMIT_S) s) | | |"
     echo "| first start after runAt | $(v DRAIN_FIRST_START_MS) ms | | |"
-    echo "| H2 file after the drain (open / after shutdown) | $(mb "$(v DRAIN_DB_BYTES)") MB / $(mb "$(v DRAIN_DB_BYTES_CLOSED)") MB | | |"
+    echo "| store files after the drain (open / after shutdown) | $(mb "$(v DRAIN_DB_BYTES)") MB / $(mb "$(v DRAIN_DB_BYTES_CLOSED)") MB | | |"
     echo
     echo "$(noise DRAIN)"
     if [[ "$(v DRAIN_SUBMIT_OVERLAP)" == true ]]; then

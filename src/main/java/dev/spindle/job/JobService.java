@@ -201,7 +201,7 @@ public class JobService implements SmartLifecycle {
             throw notRetryable(store.find(id).orElseThrow(() -> new JobNotFoundException(id)));
         }
         Job job = requeued.get();
-        pool.enqueued(1, 1);
+        pool.enqueued(1, 1, job.runAt());
         return job;
     }
 
@@ -285,7 +285,8 @@ public class JobService implements SmartLifecycle {
             pool.cancelReservation(toInsert.size());
             throw ex;
         }
-        pool.enqueued(toInsert.size(), toInsert.size());
+        pool.enqueued(toInsert.size(), toInsert.size(),
+                toInsert.stream().map(NewJob::runAt).min(Instant::compareTo).orElseThrow());
         toInsert.forEach(job -> metrics.submitted(job.type()));
         return submissions;
     }

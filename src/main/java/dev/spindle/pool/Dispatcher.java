@@ -55,6 +55,9 @@ final class Dispatcher {
 
     private boolean pending;
 
+    /** When the idle loop looks again by itself; a submission due later needs no wake-up. */
+    private volatile Instant wakeAt = Instant.MIN;
+
     /**
      * @param lease the lease a claim takes now (its expiry moves with the clock)
      */
@@ -120,6 +123,7 @@ final class Dispatcher {
         catch (RuntimeException ex) {
             // the claim will fail too and say so; poll meanwhile
         }
+        wakeAt = now.plus(wait);
         lock.lock();
         try {
             long nanos = wait.toNanos();
@@ -163,10 +167,16 @@ final class Dispatcher {
         queued.addAndGet(-n);
     }
 
-    /** {@code stored} jobs were stored QUEUED, using up {@code reserved} reserved places. */
-    void enqueued(int stored, int reserved) {
+    /**
+     * {@code stored} jobs were stored QUEUED, using up {@code reserved} reserved places; the
+     * earliest may start at {@code earliest}. The loop is woken unless it looks again by then
+     * anyway: a delayed submission costs no claim.
+     */
+    void enqueued(int stored, int reserved, Instant earliest) {
         queued.addAndGet(stored - reserved);
-        wake();
+        if (earliest.isBefore(wakeAt) || !earliest.isAfter(clock.instant())) {
+            wake();
+        }
     }
 
     /** A queued job was cancelled. */

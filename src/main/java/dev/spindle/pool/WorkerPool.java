@@ -191,9 +191,12 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         dispatcher.cancelReservation(n);
     }
 
-    /** {@code stored} jobs were stored QUEUED, using up {@code reserved} reserved places: the loop wakes. */
-    public void enqueued(int stored, int reserved) {
-        dispatcher.enqueued(stored, reserved);
+    /**
+     * {@code stored} jobs were stored QUEUED, using up {@code reserved} reserved places, the
+     * earliest due at {@code earliest}: the loop wakes if it would not look by then anyway.
+     */
+    public void enqueued(int stored, int reserved, Instant earliest) {
+        dispatcher.enqueued(stored, reserved, earliest);
     }
 
     /** A queued job was cancelled in the store. */

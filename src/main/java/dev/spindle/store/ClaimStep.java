@@ -23,8 +23,8 @@ interface ClaimStep {
      */
     static ClaimStep inDispatchOrder(Dialect dialect) {
         String sql = """
-                SELECT id FROM jobs WHERE state = 'QUEUED' AND run_at <= ?
-                ORDER BY priority DESC, run_at, id LIMIT ?""" + dialect.skipLocked();
+                SELECT id FROM %s WHERE state = 'QUEUED' AND run_at <= ?
+                ORDER BY priority DESC, run_at, id LIMIT ?""".formatted(dialect.claimSource()) + dialect.skipLocked();
         return (max, now) -> new Candidates(sql, List.of(dialect.instant(now), max));
     }
 }

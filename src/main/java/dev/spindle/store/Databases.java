@@ -19,9 +19,9 @@ class Databases {
             .locations("classpath:db/migration/" + Dialect.of(configuration.getDataSource()).migrations());
     }
 
-    /** Creates the embedded store's directory and holds its file for this process alone. */
+    /** Readies the data source: the embedded store's file and pragmas, PostgreSQL's timeouts. */
     @Bean
-    static EmbeddedStoreFile embeddedStoreFile() {
-        return new EmbeddedStoreFile();
+    static StoreDataSource storeDataSource() {
+        return new StoreDataSource();
     }
 }

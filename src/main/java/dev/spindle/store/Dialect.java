@@ -68,6 +68,12 @@ sealed interface Dialect {
     /** What follows the claim's row selection: skip rows that other nodes' claims hold. */
     String skipLocked();
 
+    /**
+     * The claim's source of rows: the jobs table, walked on the claim index. SQLite, which keeps no
+     * statistics unless told to, otherwise picks the (state, id) index and sorts every queued row.
+     */
+    String claimSource();
+
     /** An instant as a statement parameter. */
     Object instant(Instant instant);
 
@@ -104,6 +110,11 @@ sealed interface Dialect {
         @Override
         public String skipLocked() {
             return " FOR UPDATE SKIP LOCKED";
+        }
+
+        @Override
+        public String claimSource() {
+            return "jobs";
         }
 
         @Override
@@ -164,6 +175,11 @@ sealed interface Dialect {
         @Override
         public String skipLocked() {
             return "";
+        }
+
+        @Override
+        public String claimSource() {
+            return "jobs INDEXED BY jobs_ready";
         }
 
         @Override

@@ -50,6 +50,8 @@ class JdbcJobStore implements JobStore {
 
     private static final int MAX_ERROR_MESSAGE = 4000;
 
+    private static final int QUERY_TIMEOUT_SECONDS = 30;
+
     private static final String CANCELLED_WHILE_RUNNING = "Cancelled while running";
 
     private static final Comparator<Job> DISPATCH_ORDER = Comparator.comparingInt(Job::priority)
@@ -100,6 +102,8 @@ class JdbcJobStore implements JobStore {
         if (translator != null) {
             this.jdbcTemplate.setExceptionTranslator(translator);
         }
+        // no statement of the store needs long; one that does waits on something that went wrong
+        this.jdbcTemplate.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
         this.jdbc = JdbcClient.create(this.jdbcTemplate);
         this.tx = tx;
         this.json = json;

@@ -512,7 +512,10 @@ abstract class JobStoreContractTests {
         store.insert(backlog);
         Dialect dialect = Dialect.of(dataSource());
         org.springframework.jdbc.core.JdbcTemplate jdbc = new org.springframework.jdbc.core.JdbcTemplate(dataSource());
-        jdbc.execute(dialect == Dialect.POSTGRES ? "ANALYZE jobs" : "ANALYZE");
+        if (dialect == Dialect.POSTGRES) {
+            // autovacuum keeps PostgreSQL's statistics; SQLite has none unless told, and Spindle never tells it
+            jdbc.execute("ANALYZE jobs");
+        }
         ClaimStep.Candidates candidates = ClaimStep.inDispatchOrder(dialect).candidates(100, now);
 
         String explain = dialect == Dialect.POSTGRES ? "EXPLAIN " : "EXPLAIN QUERY PLAN ";

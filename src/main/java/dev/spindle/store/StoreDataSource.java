@@ -22,17 +22,24 @@ import org.springframework.context.EnvironmentAware;
 import org.springframework.core.env.Environment;
 
 /**
- * Readies the embedded SQLite store before its connection pool opens it: creates its directory,
- * sets the pragmas the store relies on (WAL journal, {@code spindle.store.sqlite.synchronous},
- * a busy timeout), and takes an exclusive lock on a file beside it for as long as the application
- * runs. The store assumes one process owns the file (at start it ends the attempts that earlier
- * processes left RUNNING), so a second process on the same file refuses to start, saying why.
+ * Readies the store's data source before its connection pool opens.
+ *
+ * <p>SQLite: creates the file's directory, sets the pragmas the store relies on (WAL journal,
+ * {@code spindle.store.sqlite.synchronous}, a busy timeout), and takes an exclusive lock on a file
+ * beside it for as long as the application runs. The store assumes one process owns the file (at
+ * start it ends the attempts that earlier processes left RUNNING), so a second process on the
+ * same file refuses to start, saying why.
+ *
+ * <p>PostgreSQL: connect and socket timeouts and TCP keep-alive unless the URL or the data source
+ * properties set them, so that no call waits forever on a database that went away.
  */
-final class EmbeddedStoreFile implements BeanPostProcessor, EnvironmentAware, DisposableBean {
+final class StoreDataSource implements BeanPostProcessor, EnvironmentAware, DisposableBean {
 
-    private static final Logger log = LoggerFactory.getLogger(EmbeddedStoreFile.class);
+    private static final Logger log = LoggerFactory.getLogger(StoreDataSource.class);
 
     private static final String PREFIX = "jdbc:sqlite:";
+
+    private static final String POSTGRES_PREFIX = "jdbc:postgresql:";
 
     private @Nullable Environment environment;
 
@@ -47,11 +54,27 @@ final class EmbeddedStoreFile implements BeanPostProcessor, EnvironmentAware, Di
 
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) {
-        if (bean instanceof HikariDataSource hikari && hikari.getJdbcUrl() != null
-                && hikari.getJdbcUrl().toLowerCase(Locale.ROOT).startsWith(PREFIX)) {
-            prepare(hikari);
+        if (bean instanceof HikariDataSource hikari && hikari.getJdbcUrl() != null) {
+            String url = hikari.getJdbcUrl().toLowerCase(Locale.ROOT);
+            if (url.startsWith(PREFIX)) {
+                prepare(hikari);
+            }
+            else if (url.startsWith(POSTGRES_PREFIX)) {
+                bound(hikari, url);
+            }
         }
         return bean;
+    }
+
+    /** Seconds, as the PostgreSQL driver takes them; what the URL names wins. */
+    private static void bound(HikariDataSource hikari, String url) {
+        Properties properties = hikari.getDataSourceProperties();
+        for (String[] setting : new String[][] { { "connectTimeout", "5" }, { "socketTimeout", "60" },
+                { "tcpKeepAlive", "true" } }) {
+            if (!url.contains(setting[0].toLowerCase(Locale.ROOT) + "=")) {
+                properties.putIfAbsent(setting[0], setting[1]);
+            }
+        }
     }
 
     private void prepare(HikariDataSource hikari) {
