@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Spindle benchmarks: one command, about 4 minutes on the quiet 2-core build machine (more when
+# Spindle benchmarks: one command, about 6 minutes on the quiet 2-core build machine (more when
 # other processes take the CPU: disturbed measurements are repeated, see BENCH_MAX_OTHER).
 #
 #   bench/run.sh
 #
 # Builds the jar if there is none (./mvnw package -DskipTests), copies it to a temporary working
 # directory, and for each group of scenarios starts the service there as its own JVM with a fresh
-# H2 file, waits for health, runs the scenarios, and stops it. Prints a markdown results block and
-# writes it to bench/results/<UTC time>.md (or $BENCH_OUT).
+# embedded store (a fresh ./data), waits for health, runs the scenarios, and stops it. Prints a
+# markdown results block and writes it to bench/results/<UTC time>.md (or $BENCH_OUT).
 #
 # Scenarios (see docs/benchmarks.md):
-#   1. REST single submit throughput (wrk, POST /api/v1/jobs) vs. the constant GET /api/v1/job-types
+#   1. REST single submit throughput (wrk, POST /api/v1/jobs) vs. the constant GET /api/v1/job-types,
+#      and vs. the REFERENCE ANCHOR in the same run: a bare Spring Boot MVC app (bench/baseline/, built
+#      with ./mvnw -f bench/baseline/pom.xml if needed) that parses the same body and answers 202,
+#      started beside the service on BENCH_BARE_PORT and measured with the same wrk script, threads,
+#      connections and duration, in the order bare POST, Spindle POST, Spindle POST (runAt 2099),
+#      bare POST (runAt 2099) so that each ratio compares adjacent runs (target: Spindle >= 80 % of
+#      the bare app); the bare app's constant GET beside Spindle's
 #   2. drain of 100,000 noop jobs submitted in batches of 1000 with one shared future runAt
 #   3. 10,000 sleep-100ms jobs at concurrency 10000 in a 512 MB heap
 #   4. enqueue -> start latency (startedAt - runAt): the jobs of 3, and a light paced run
@@ -26,6 +32,11 @@
 #   BENCH_REBUILD=1   build target/'s jar even if there is one
 #   BENCH_PORT        REST port (default 18080); the management port is BENCH_PORT+1
 #   BENCH_DURATION    wrk measuring time in seconds (default 15)
+#   BENCH_WRK_THREADS wrk threads for scenario 1 (default 2; MACHINE.md's bare-app figure used 1), 32
+#                     connections either way
+#   BENCH_BARE=0      scenario 1 without the bare Spring MVC anchor
+#   BENCH_BARE_JAR    use this anchor jar instead of bench/baseline/target/bare-anchor.jar (built if missing)
+#   BENCH_BARE_PORT   the anchor's port (default BENCH_PORT+2)
 #   BENCH_SCENARIOS   which to run, e.g. "1 2" (default "1 2 3 4"; 4 runs with 2 and 3; 5 only when named)
 #   BENCH_METRICS_ROUNDS  rounds of scenario 5 (default 3; each round drains once with and once without metrics)
 #   BENCH_OUT         results file (default bench/results/<UTC time>.md)
@@ -62,12 +73,17 @@ export JAVA_HOME=$JDK
 PORT=${BENCH_PORT:-18080}
 MPORT=$((PORT + 1))
 DURATION=${BENCH_DURATION:-15}
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
 SCENARIOS=" ${BENCH_SCENARIOS:-1 2 3 4} "
 BASE="http://127.0.0.1:$PORT"
 MGMT="http://127.0.0.1:$MPORT"
+BARE_PORT=${BENCH_BARE_PORT:-$((PORT + 2))}
+BARE_BASE="http://127.0.0.1:$BARE_PORT"
 
 log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 has() { [[ "$SCENARIOS" == *" $1 "* ]]; }
+# the bare anchor runs with scenario 1 unless BENCH_BARE=0
+bare_on() { has 1 && [[ "${BENCH_BARE:-1}" != 0 ]]; }
 
 # --- tools -------------------------------------------------------------------------------------
 if ! command -v wrk >/dev/null; then
@@ -81,9 +97,9 @@ if ! command -v wrk >/dev/null; then
 fi
 command -v curl >/dev/null || { echo "bench: curl is needed" >&2; exit 1; }
 
-for p in "$PORT" "$MPORT"; do
+for p in "$PORT" "$MPORT" $(bare_on && echo "$BARE_PORT"); do
   if [[ -n $(ss -Hltn "sport = :$p" 2>/dev/null) ]]; then
-    echo "bench: port $p is in use; set BENCH_PORT to a free pair of ports" >&2
+    echo "bench: port $p is in use; set BENCH_PORT (and BENCH_BARE_PORT) to free ports" >&2
     exit 1
   fi
 done
@@ -92,8 +108,10 @@ done
 WORK=$(mktemp -d /tmp/spindle-bench.XXXXXX)
 SVC_PID=""
 SVC_DIR=""
+BARE_PID=""
 cleanup() {
   if declare -F stop_service > /dev/null; then stop_service || true; fi
+  if declare -F stop_bare > /dev/null; then stop_bare || true; fi
   if [[ "${BENCH_KEEP:-0}" == 1 || -n "${BENCH_JFR:-}" ]]; then
     log "kept $WORK"
   else
@@ -131,6 +149,13 @@ JAR="$WORK/spindle.jar"
 JAR_SHA=$(sha256sum "$JAR" | cut -c1-12)
 DS_URL=$(unzip -p "$JAR" BOOT-INF/classes/application.yml 2>/dev/null | awk '/^  datasource:/ { d = 1 } d && /^    url:/ { print $2; exit }')
 log "jar: $JAR_SRC (sha256 $JAR_SHA), datasource ${DS_URL:-?}, work dir $WORK"
+if bare_on; then
+  # the bare Spring MVC anchor (bench/baseline/), also copied: a rebuild cannot change it mid-run
+  BARE_SRC=${BENCH_BARE_JAR:-$("$HERE/baseline/build.sh")}
+  cp "$BARE_SRC" "$WORK/bare.jar"
+  BARE_SHA=$(sha256sum "$WORK/bare.jar" | cut -c1-12)
+  log "bare anchor: $BARE_SRC (sha256 $BARE_SHA), port $BARE_PORT"
+fi
 
 RES="$WORK/results.env"
 : > "$RES"
@@ -172,8 +197,42 @@ start_service() {
 # db_bytes DIR: size of the embedded store's files under DIR (SQLite: the database and its WAL)
 db_bytes() { find "$1" \( -name '*.db' -o -name '*.db-wal' -o -name '*.mv.db' \) -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }'; }
 
-# ours PORT: the listener on PORT belongs to the service just started
-ours() { ss -Hltnp "sport = :$1" 2>/dev/null | grep -q "pid=$SVC_PID,"; }
+# ours PORT [PID]: the listener on PORT belongs to the service just started (or to PID)
+ours() { ss -Hltnp "sport = :$1" 2>/dev/null | grep -q "pid=${2:-$SVC_PID},"; }
+
+# start_bare: starts the bare Spring MVC anchor (same JDK, JVM defaults, like the service) in a
+# directory of its own on BARE_PORT; it stays up beside the service for scenario 1
+start_bare() {
+  mkdir -p "$WORK/bare"
+  log "starting the bare anchor on port $BARE_PORT"
+  (cd "$WORK/bare" && exec "$JAVA" -jar "$WORK/bare.jar" "$BARE_PORT" > "$WORK/bare/bare.log" 2>&1) &
+  BARE_PID=$!
+  local t0=$SECONDS
+  until ours "$BARE_PORT" "$BARE_PID" && curl -sf -o /dev/null "$BARE_BASE/api/v1/job-types"; do
+    if ! kill -0 "$BARE_PID" 2>/dev/null; then
+      echo "bench: the bare anchor died at start; last lines of its log:" >&2
+      tail -n 40 "$WORK/bare/bare.log" >&2
+      BARE_PID=""
+      exit 1
+    fi
+    if (( SECONDS - t0 > 60 )); then
+      echo "bench: the bare anchor not up after 60 s" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+  log "bare anchor up (pid $BARE_PID) after $((SECONDS - t0)) s"
+}
+
+stop_bare() {
+  [[ -n "$BARE_PID" ]] || return 0
+  kill -TERM "$BARE_PID" 2>/dev/null || true
+  local i
+  for i in $(seq 1 150); do kill -0 "$BARE_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$BARE_PID" 2>/dev/null || true
+  wait "$BARE_PID" 2>/dev/null || true
+  BARE_PID=""
+}
 
 stop_service() {
   [[ -n "$SVC_PID" ]] || return 0
@@ -198,20 +257,22 @@ client() { "$JAVA" "$HERE/SpindleBench.java" "$@" --base "$BASE" --mgmt "$MGMT";
 record() { tee -a "$RES" >&2; }
 v() { local line; line=$(grep -m1 "^$1=" "$RES" || true); echo "${line#*=}"; }
 
-# wrk_run PREFIX URL [lua]: wrk -t2 -c32 with the latency distribution; prints PREFIX_* figures
+# wrk_run PREFIX URL [lua]: wrk -t$WRK_THREADS -c32 with the latency distribution; prints PREFIX_*
+# figures (PREFIX_OK_RPS: the requests/s that got a 2xx or 3xx answer)
 wrk_run() {
   local prefix=$1 url=$2 script=${3:-} out
-  out=$(wrk -t2 -c32 -d"${DURATION}s" --latency ${script:+-s "$script"} "$url")
+  out=$(wrk -t"$WRK_THREADS" -c32 -d"${DURATION}s" --latency ${script:+-s "$script"} "$url")
   echo "$out" > "$WORK/wrk-$prefix.txt"
   echo "$out" | awk -v p="$prefix" '
     function ms(x) { if (x ~ /us$/) return x / 1000; if (x ~ /ms$/) return x + 0; if (x ~ /m$/) return x * 60000; if (x ~ /s$/) return x * 1000; return x }
-    /Requests\/sec:/ { printf "%s_RPS=%.0f\n", p, $2 }
+    /Requests\/sec:/ { rps = $2; printf "%s_RPS=%.0f\n", p, $2 }
     /^ +50%/ { printf "%s_P50_MS=%.2f\n", p, ms($2) }
     /^ +99%/ { printf "%s_P99_MS=%.2f\n", p, ms($2) }
-    /requests in/ { printf "%s_REQUESTS=%s\n", p, $1 }
+    /requests in/ { n = $1; printf "%s_REQUESTS=%s\n", p, $1 }
     /Non-2xx or 3xx responses:/ { bad = $NF }
     /Socket errors:/ { sub(/^ *Socket errors: */, ""); gsub(/ /, ""); errs = $0 }
-    END { printf "%s_NON2XX=%d\n", p, bad + 0; printf "%s_SOCKET_ERRORS=%s\n", p, (errs == "" ? "none" : errs) }
+    END { printf "%s_NON2XX=%d\n", p, bad + 0; printf "%s_SOCKET_ERRORS=%s\n", p, (errs == "" ? "none" : errs)
+          printf "%s_OK_RPS=%.0f\n", p, (n > 0 ? rps * (n - bad) / n : 0) }
   '
 }
 
@@ -223,7 +284,14 @@ MAX_OTHER=${BENCH_MAX_OTHER:-5}
 RETRIES=${BENCH_RETRIES:-2}
 # user + nice + system: irq/softirq time (the loopback traffic itself) is nobody's process time
 machine_busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 }' /proc/stat; }
-svc_ticks() { if [[ -n "$SVC_PID" && -r /proc/$SVC_PID/stat ]]; then awk '{ print $14 + $15 }' "/proc/$SVC_PID/stat"; else echo 0; fi; }
+# the service's CPU and, while it runs, the bare anchor's (both are ours; neither is reaped yet)
+svc_ticks() {
+  local pid n=0 t
+  for pid in $SVC_PID $BARE_PID; do
+    if [[ -r /proc/$pid/stat ]]; then t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0); n=$((n + ${t:-0})); fi
+  done
+  echo "$n"
+}
 times_ticks() { tail -n1 "$1" | awk -v hz="$HZ" '{ n = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); n += p[1] * 60 + p[2] } printf "%d", n * hz }'; }
 seg_begin() {
   SEG_T0=$(date +%s.%N); SEG_M0=$(machine_busy_ticks); SEG_S0=$(svc_ticks)
@@ -298,18 +366,36 @@ T_START=$SECONDS
 # --- scenario 1 --------------------------------------------------------------------------------
 if has 1; then
   start_service s1 "" --spindle.pool.max-queued=10000000
+  if bare_on; then start_bare; fi
+  W="wrk -t$WRK_THREADS -c32 -d${DURATION}s"
   # JIT warm-up matters here: C2 is still compiling the submit path after a few seconds
   log "scenario 1: warm-up, 10 s GET and 20 s POST"
-  wrk -t2 -c32 -d10s "$BASE/api/v1/job-types" > /dev/null
-  wrk -t2 -c32 -d20s -s "$HERE/submit.lua" "$BASE/api/v1/jobs" > /dev/null
+  wrk -t"$WRK_THREADS" -c32 -d10s "$BASE/api/v1/job-types" > /dev/null
+  wrk -t"$WRK_THREADS" -c32 -d20s -s "$HERE/submit.lua" "$BASE/api/v1/jobs" > /dev/null
+  if bare_on; then
+    log "scenario 1: bare anchor warm-up, the same 10 s GET and 20 s POST"
+    wrk -t"$WRK_THREADS" -c32 -d10s "$BARE_BASE/api/v1/job-types" > /dev/null
+    wrk -t"$WRK_THREADS" -c32 -d20s -s "$HERE/submit.lua" "$BARE_BASE/api/v1/jobs" > /dev/null
+  fi
   client idle --timeout 300 > /dev/null
-  log "scenario 1: GET /api/v1/job-types, wrk -t2 -c32 -d${DURATION}s"
+  log "scenario 1: GET /api/v1/job-types, $W"
   measure S1_GET wrk_run S1_GET "$BASE/api/v1/job-types"
-  log "scenario 1: POST /api/v1/jobs (noop, runs at once), wrk -t2 -c32 -d${DURATION}s"
+  if bare_on; then
+    log "scenario 1: bare anchor GET /api/v1/job-types, $W"
+    measure B1_GET wrk_run B1_GET "$BARE_BASE/api/v1/job-types"
+    log "scenario 1: bare anchor POST /api/v1/jobs (submit.lua), $W"
+    measure B1_POST wrk_run B1_POST "$BARE_BASE/api/v1/jobs" "$HERE/submit.lua"
+  fi
+  log "scenario 1: POST /api/v1/jobs (noop, runs at once), $W"
   measure S1_POST wrk_run S1_POST "$BASE/api/v1/jobs" "$HERE/submit.lua"
   client idle --timeout 300 | sed 's/^IDLE_WAIT_MS/S1_BACKLOG_DRAIN_MS/' | record
-  log "scenario 1 (extra): POST /api/v1/jobs (noop, runAt 2099: stored, not run), wrk -t2 -c32 -d${DURATION}s"
+  log "scenario 1 (extra): POST /api/v1/jobs (noop, runAt 2099: stored, not run), $W"
   measure S1_POSTD wrk_run S1_POSTD "$BASE/api/v1/jobs" "$HERE/submit-delayed.lua"
+  if bare_on; then
+    log "scenario 1: bare anchor POST /api/v1/jobs (submit-delayed.lua), $W"
+    measure B1_POSTD wrk_run B1_POSTD "$BARE_BASE/api/v1/jobs" "$HERE/submit-delayed.lua"
+    stop_bare
+  fi
   stop_service
 fi
 
@@ -409,21 +495,41 @@ REPORT=$(
   if has 1; then
     r=$(ratio "$(v S1_POST_RPS)" "$(v S1_GET_RPS)")
     echo
-    echo "#### 1. REST single submit vs. constant endpoint (wrk -t2 -c32 -d${DURATION}s, max-queued 10,000,000, concurrency 64)"
+    wrow() { echo "| $1 | $(v "$2_RPS") | $(v "$2_P50_MS") ms | $(v "$2_P99_MS") ms | $(v "$2_NON2XX") | $(v "$2_SOCKET_ERRORS") |"; }
+    echo "#### 1. REST single submit vs. constant endpoint and the bare Spring MVC anchor (wrk -t$WRK_THREADS -c32 -d${DURATION}s, max-queued 10,000,000, concurrency 64)"
     echo
     echo "| endpoint | requests/s | p50 | p99 | non-2xx | socket errors |"
     echo "|---|---:|---:|---:|---:|---|"
-    echo "| GET /api/v1/job-types (constant) | $(v S1_GET_RPS) | $(v S1_GET_P50_MS) ms | $(v S1_GET_P99_MS) ms | $(v S1_GET_NON2XX) | $(v S1_GET_SOCKET_ERRORS) |"
-    echo "| POST /api/v1/jobs (durable noop, runs at once) | $(v S1_POST_RPS) | $(v S1_POST_P50_MS) ms | $(v S1_POST_P99_MS) ms | $(v S1_POST_NON2XX) | $(v S1_POST_SOCKET_ERRORS) |"
-    echo "| extra: POST /api/v1/jobs (durable noop, runAt 2099: stored, not run) | $(v S1_POSTD_RPS) | $(v S1_POSTD_P50_MS) ms | $(v S1_POSTD_P99_MS) ms | $(v S1_POSTD_NON2XX) | $(v S1_POSTD_SOCKET_ERRORS) |"
+    wrow "GET /api/v1/job-types (constant)" S1_GET
+    wrow "POST /api/v1/jobs (durable noop, runs at once)" S1_POST
+    wrow "extra: POST /api/v1/jobs (durable noop, runAt 2099: stored, not run)" S1_POSTD
+    if bare_on; then
+      wrow "anchor: bare Spring MVC app, GET /api/v1/job-types (constant)" B1_GET
+      wrow "anchor: bare Spring MVC app, POST /api/v1/jobs (parse, 202, nothing stored), submit.lua" B1_POST
+      wrow "anchor: bare Spring MVC app, POST /api/v1/jobs, submit-delayed.lua (runAt 2099 body)" B1_POSTD
+    fi
     echo
     echo "| figure | value | target | result |"
     echo "|---|---:|---:|---|"
     echo "| submit rps / constant rps | ${r} % | ≥ 60 % | $(ge "$r" 60) |"
+    if bare_on; then
+      rb=$(ratio "$(v S1_POST_OK_RPS)" "$(v B1_POST_OK_RPS)")
+      rbd=$(ratio "$(v S1_POSTD_OK_RPS)" "$(v B1_POSTD_OK_RPS)")
+      rbg=$(ratio "$(v S1_GET_OK_RPS)" "$(v B1_GET_OK_RPS)")
+      echo "| **Spindle submit / bare anchor submit** (2xx requests/s: $(v S1_POST_OK_RPS) / $(v B1_POST_OK_RPS); submit.lua, adjacent runs) | ${rb} % | ≥ 80 % | $(ge "$rb" 80) |"
+      echo "| extra: Spindle submit, runAt 2099 / bare anchor, same body ($(v S1_POSTD_OK_RPS) / $(v B1_POSTD_OK_RPS); adjacent runs) | ${rbd} % | ≥ 80 % | $(ge "$rbd" 80) |"
+      echo "| Spindle constant GET / bare anchor constant GET ($(v S1_GET_OK_RPS) / $(v B1_GET_OK_RPS)) | ${rbg} % | | |"
+    fi
     echo
     echo "The $(v S1_POST_REQUESTS) jobs submitted in the measured POST run ran concurrently (noop); the backlog left at the end of the run was empty $(v S1_BACKLOG_DRAIN_MS) ms later. The extra row, measured last, stores jobs that do not run: submit path alone is $(ratio "$(v S1_POSTD_RPS)" "$(v S1_GET_RPS)") % of the constant endpoint."
     echo
-    echo "$(noise S1_GET S1_POST S1_POSTD)"
+    if bare_on; then
+      echo "The anchor (\`bench/baseline/\`, jar sha256 $BARE_SHA) is a bare Spring Boot MVC app on the same JDK with JVM defaults and virtual threads: it parses the same JSON into a record of Spindle's request shape and answers 202 with a Location header and \`{\"id\":…,\"state\":\"QUEUED\"}\`. It ran beside the service for the whole scenario, got the same warm-up, and was measured in the order bare POST, Spindle POST, Spindle POST (runAt 2099), bare POST (runAt 2099); the ratios use 2xx answers only."
+      echo
+      echo "$(noise S1_GET B1_GET B1_POST S1_POST S1_POSTD B1_POSTD)"
+    else
+      echo "$(noise S1_GET S1_POST S1_POSTD)"
+    fi
   fi
   if has 2; then
     echo

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Spindle on PostgreSQL: cluster benchmarks. One command, about 4-6 minutes on the 2-core machine.
+# Spindle on PostgreSQL: cluster benchmarks. One command, about 6-8 minutes on the 2-core machine.
 #
 #   bench/cluster/run.sh
 #
@@ -13,7 +13,18 @@
 #   4. enqueue -> start latency on an idle 2-instance cluster: 1,000 single REST submits at ~100/s
 #      round-robin, startedAt - createdAt read back per job
 #   5. durable submit throughput, one instance: REST single submit (wrk -t2 -c32, runAt 2099) and
-#      100,000 jobs in REST batches of 1000 from 2 client threads; rows/s and commits per job
+#      100,000 jobs in REST batches of 1000 from 2 client threads; rows/s and commits per job.
+#      REFERENCE ANCHOR in the same run: the bare Spring MVC app (bench/baseline/, built with
+#      ./mvnw -f bench/baseline/pom.xml if needed) beside the instance, measured with the same wrk
+#      script, threads, connections and duration before and after Spindle's single-submit run;
+#      Spindle / the mean of the two (target >= 50 %)
+#   6. REFERENCE ANCHOR db-scheduler 16.7.1 (bench/cluster/dbscheduler/, a plain Java program on the
+#      core artifact, built with ./mvnw -f bench/cluster/dbscheduler/pom.xml if needed): a fresh
+#      database with db-scheduler's table and the same number of pre-inserted one-time no-op
+#      executions as the drains, drained with 20 threads and lock-and-fetch polling; jobs/s and
+#      commits per job (pg_stat_database xact_commit delta)
+#   Anchors table (when 1, 2 and 6 ran): Spindle's drain (2a) / db-scheduler (target >= 2x),
+#   Spindle's drain / the raw JDBC anchor of 1 (target >= 70 %), Spindle's commits per job (<= 0.05)
 #
 # Every scenario gets a fresh database (CREATE DATABASE ... TEMPLATE a database Spindle's own Flyway
 # migrated once at the start), dropped at the end. Before each measurement the script waits (up to
@@ -26,7 +37,14 @@
 #   CLUSTER_PORT        first port (default 19180); instance i uses +10*i (REST) and +10*i+1 (management)
 #   CLUSTER_DB          database name prefix (default spindle_cluster)
 #   CLUSTER_JOBS        jobs per drain (default 200000)
-#   CLUSTER_SCENARIOS   which to run (default "1 2 3 4 5"; 2 needs 1 for its relative target)
+#   CLUSTER_SCENARIOS   which to run (default "1 2 3 4 5 6"; 2 needs 1 for its relative target; the
+#                       anchors table needs 1, 2 and 6)
+#   CLUSTER_DURATION    seconds of each wrk measurement in 5 (default 15)
+#   CLUSTER_BARE=0      scenario 5 without the bare Spring MVC anchor
+#   CLUSTER_BARE_JAR    use this anchor jar instead of bench/baseline/target/bare-anchor.jar
+#   CLUSTER_DBSCHED_JOBS     executions drained by db-scheduler in 6 (default CLUSTER_JOBS)
+#   CLUSTER_DBSCHED_THREADS  db-scheduler threads (default 20)
+#   CLUSTER_DBSCHED_LIMITS   lock-and-fetch lower and upper limit fractions of the threads (default "0.5 1.0")
 #   CLUSTER_QUIET_WAIT  seconds to wait for a quiet machine before each measurement (default 60)
 #   CLUSTER_OUT         results file (default bench/cluster/results/<UTC time>.md)
 #   CLUSTER_KEEP=1      keep the work directory (service logs, tool reports)
@@ -46,7 +64,14 @@ command -v wrk >/dev/null || { echo "cluster-bench: wrk is needed (apt-get insta
 PORT=${CLUSTER_PORT:-19180}
 DBP=${CLUSTER_DB:-spindle_cluster}
 JOBS=${CLUSTER_JOBS:-200000}
-SCENARIOS=" ${CLUSTER_SCENARIOS:-1 2 3 4 5} "
+SCENARIOS=" ${CLUSTER_SCENARIOS:-1 2 3 4 5 6} "
+DUR=${CLUSTER_DURATION:-15}
+BARE_PORT=$((PORT + 2))
+DBS_JOBS=${CLUSTER_DBSCHED_JOBS:-$JOBS}
+DBS_THREADS=${CLUSTER_DBSCHED_THREADS:-20}
+read -r DBS_LOWER DBS_UPPER <<< "${CLUSTER_DBSCHED_LIMITS:-0.5 1.0}"
+has() { [[ "$SCENARIOS" == *" $1 "* ]]; }
+bare_on() { has 5 && [[ "${CLUSTER_BARE:-1}" != 0 ]]; }
 QUIET_WAIT=${CLUSTER_QUIET_WAIT:-60}
 # other benchmarks to wait for: the service/REST benchmark (bench/run.sh and what it starts), test runs
 OTHERS=${CLUSTER_OTHERS:-'spindle-bench|/tmp/bench-jar|wrk |bench/run.sh|SpindleBench|surefire'}
@@ -111,6 +136,23 @@ jar_default() { { unzip -p "$JAR" BOOT-INF/classes/application.yml 2>/dev/null |
 DEF_CONC=$(jar_default concurrency); DEF_CONC=${DEF_CONC:-?}
 DEF_BATCH=$(jar_default claim-batch); DEF_BATCH=${DEF_BATCH:-?}
 tool() { "$JAVA" -cp "$CP" ClusterTool "$@"; }
+# the reference anchors, built when missing or stale and copied (a rebuild cannot change them mid-run)
+if bare_on; then
+  BARE_SRC=${CLUSTER_BARE_JAR:-$(JAVA_HOME=$JDK "$ROOT/bench/baseline/build.sh")}
+  cp "$BARE_SRC" "$WORK/bare.jar"
+  BARE_SHA=$(sha256sum "$WORK/bare.jar" | cut -c1-12)
+fi
+if has 6; then
+  DBS_DIR="$HERE/dbscheduler"
+  if [[ ! -f "$DBS_DIR/target/dbscheduler-drain.jar" \
+        || -n $(find "$DBS_DIR/pom.xml" "$DBS_DIR/src" -newer "$DBS_DIR/target/dbscheduler-drain.jar" -type f | head -1) ]]; then
+    log "building the db-scheduler anchor ($DBS_DIR/pom.xml)"
+    (cd "$ROOT" && JAVA_HOME=$JDK ./mvnw -f "$DBS_DIR/pom.xml" -q -B package)
+  fi
+  mkdir -p "$WORK/dbscheduler"
+  cp -r "$DBS_DIR/target/dbscheduler-drain.jar" "$DBS_DIR/target/lib" "$WORK/dbscheduler/"
+  DBS_VERSION=$(ls "$WORK/dbscheduler/lib" | sed -n 's/^db-scheduler-\(.*\)\.jar$/\1/p')
+fi
 
 # --- helpers -----------------------------------------------------------------------------------
 sql() { local db=$1; shift; "${PG[@]}" -d "$db" -At -c "$*"; }
@@ -440,18 +482,50 @@ if [[ "$SCENARIOS" == *" 5 "* ]]; then
   start_instance "$db" 1 n1 --spindle.pool.max-queued=10000000; p1=$PID
   wait_ready $((PORT + 11)) "$p1"
   url="http://127.0.0.1:$((PORT + 10))/api/v1/jobs"
+  if bare_on; then
+    # the bare anchor runs beside the instance (idle while Spindle is measured, and vice versa)
+    (cd "$WORK" && exec "$JAVA" -jar "$WORK/bare.jar" "$BARE_PORT" >"$WORK/bare.log" 2>&1) &
+    BARE_PID=$!; PIDS+=("$BARE_PID")
+    for _ in $(seq 1 300); do
+      curl -fs -o /dev/null "http://127.0.0.1:$BARE_PORT/api/v1/job-types" && break
+      kill -0 "$BARE_PID" 2>/dev/null || { log "the bare anchor died at start"; tail -20 "$WORK/bare.log" >&2; exit 1; }
+      sleep 0.2
+    done
+    bare_url="http://127.0.0.1:$BARE_PORT/api/v1/jobs"
+  fi
   wrk -t2 -c32 -d5s -s "$HERE/submit-delayed.lua" "$url" >/dev/null   # warm-up, not measured
+  if bare_on; then
+    # warm-up: longer than Spindle's (a JIT still compiling would flatter the ratio), not measured
+    wrk -t2 -c32 -d10s -s "$HERE/submit-delayed.lua" "$bare_url" >/dev/null
+    quiet
+    wrk -t2 -c32 -d"${DUR}s" --latency -s "$HERE/submit-delayed.lua" "$bare_url" >"$WORK/wrk-bare-before.txt"
+    during; qb1=$Q
+  fi
   quiet
   rows0=$(sql "$db" "SELECT count(*) FROM spindle.jobs"); sleep 1.5; x0=$(xact "$db")
-  wrk -t2 -c32 -d15s --latency -s "$HERE/submit-delayed.lua" "$url" >"$WORK/wrk.txt"
+  wrk -t2 -c32 -d"${DUR}s" --latency -s "$HERE/submit-delayed.lua" "$url" >"$WORK/wrk.txt"
   during; q=$Q
   sleep 1.5; x1=$(xact "$db"); rows1=$(sql "$db" "SELECT count(*) FROM spindle.jobs")
   wrk_rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")
   wrk_non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.txt"); wrk_non2xx=${wrk_non2xx:-0}
   single_rows=$((rows1 - rows0)); single_commits=$((x1 - x0))
   single_cpj=$(calc "$single_commits / $single_rows" | awk '{printf "%.4f", $1}')
-  row "5a" "REST single submit, wrk -t2 -c32 15 s, runAt 2099 (stored, not run)" \
-    "$(fmtn "$(calc "$single_rows / 15")") rows/s stored (wrk $(fmtn "$wrk_rps") req/s, non-2xx $wrk_non2xx), $single_cpj commits/job" "report" "—" "$q"
+  row "5a" "REST single submit, wrk -t2 -c32 $DUR s, runAt 2099 (stored, not run)" \
+    "$(fmtn "$(calc "$single_rows / $DUR")") rows/s stored (wrk $(fmtn "$wrk_rps") req/s, non-2xx $wrk_non2xx), $single_cpj commits/job" "report" "—" "$q"
+  if bare_on; then
+    quiet
+    wrk -t2 -c32 -d"${DUR}s" --latency -s "$HERE/submit-delayed.lua" "$bare_url" >"$WORK/wrk-bare-after.txt"
+    during; qb2=$Q
+    stop_instance "$BARE_PID"
+    # requests/s answered 2xx/3xx (wrk's rate less its non-2xx share)
+    ok_rps() { awk '/requests in/ {n = $1} /Non-2xx/ {bad = $NF} /Requests\/sec/ {r = $2} END {printf "%.0f", (n > 0 ? r * (n - bad) / n : 0)}' "$1"; }
+    s_ok=$(ok_rps "$WORK/wrk.txt"); b1=$(ok_rps "$WORK/wrk-bare-before.txt"); b2=$(ok_rps "$WORK/wrk-bare-after.txt")
+    bare_mean=$(calc "($b1 + $b2) / 2")
+    bare_pct=$(calc "100 * $s_ok / $bare_mean" | awk '{printf "%.0f", $1}')
+    met=missed; ge "$bare_pct" 50 && met=met
+    row "5a/bare" "anchor: bare Spring MVC app (bench/baseline/, sha256 $BARE_SHA), same wrk script (submit-delayed.lua), -t2 -c32 $DUR s, before and after 5a" \
+      "$(fmtn "$b1") / $(fmtn "$b2") req/s (mean $(fmtn "$bare_mean")); **Spindle 5a / bare = $bare_pct %** (2xx req/s $(fmtn "$s_ok"))" "Spindle ≥ 50 % of bare" "**$met**" "before: $qb1; after: $qb2"
+  fi
   quiet
   rows0=$(sql "$db" "SELECT count(*) FROM spindle.jobs"); sleep 1.5; x0=$(xact "$db")
   bl=$(tool batch --port $((PORT + 10)) --total 100000 --size 1000 --threads 2)
@@ -466,10 +540,71 @@ if [[ "$SCENARIOS" == *" 5 "* ]]; then
   detail "#### 5. Durable submit
 \`\`\`
 $(sed -n '1,20p' "$WORK/wrk.txt")
-single submit: rows stored during the 15 s: $single_rows; commits (pg_stat_database delta): $single_commits
+single submit: rows stored during the $DUR s: $single_rows; commits (pg_stat_database delta): $single_commits
 batch: $bl
 batch: rows stored: $batch_rows; commits: $batch_commits
 \`\`\`"
+  if bare_on; then
+    detail "#### 5. Bare Spring MVC anchor (before / after Spindle's single-submit run)
+\`\`\`
+$(sed -n '1,20p' "$WORK/wrk-bare-before.txt")
+$(sed -n '1,20p' "$WORK/wrk-bare-after.txt")
+\`\`\`"
+  fi
+fi
+
+# --- 6. db-scheduler anchor --------------------------------------------------------------------
+DBS=""
+if has 6; then
+  log "6. db-scheduler $DBS_VERSION anchor: drain of $DBS_JOBS one-time no-op executions, $DBS_THREADS threads, lock-and-fetch"
+  new_db dbscheduler; db=$DB
+  "${PG[@]}" -d "$db" -f "$HERE/dbscheduler/postgresql_tables.sql" >/dev/null
+  sql "$db" "INSERT INTO scheduled_tasks (task_name, task_instance, execution_time, picked, version, priority)
+            SELECT 'noop', 'job-' || i, now() - interval '1 second', false, 1, 0
+            FROM generate_series(1, $DBS_JOBS) AS i" >/dev/null
+  sql "$db" "VACUUM ANALYZE scheduled_tasks" >/dev/null
+  sql postgres "CHECKPOINT" >/dev/null
+  quiet
+  sleep 1
+  x0=$(xact "$db")
+  DBS=$("$JAVA" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+          -cp "$WORK/dbscheduler/dbscheduler-drain.jar:$WORK/dbscheduler/lib/*" DbSchedulerDrain \
+          --url "jdbc:postgresql://127.0.0.1:5432/$db" --expect "$DBS_JOBS" --threads "$DBS_THREADS" \
+          --lower "$DBS_LOWER" --upper "$DBS_UPPER" --timeout 600 2>"$WORK/dbscheduler.log") \
+    || { log "db-scheduler drain failed:"; tail -30 "$WORK/dbscheduler.log" >&2; CLUSTER_KEEP=1; exit 1; }
+  during; q=$Q
+  sleep 1.5   # the pool is closed: every backend has exited and flushed its statistics
+  x1=$(xact "$db")
+  dbs_commits=$((x1 - x0 - $(kv tool_statements "$DBS")))
+  dbs_cpj=$(calc "$dbs_commits / $DBS_JOBS" | awk '{printf "%.4f", $1}')
+  DBS+=" commits=$dbs_commits commits_per_job=$dbs_cpj"
+  DBS_RATE=$(kv rate_steady "$DBS")
+  drop_db "$db"
+  row "6" "anchor: db-scheduler $DBS_VERSION (core, plain Java, HikariCP), $(fmtn "$DBS_JOBS") pre-inserted one-time no-op executions, $DBS_THREADS threads, lock-and-fetch ($DBS_LOWER, $DBS_UPPER), fresh database" \
+    "$(fmtn "$DBS_RATE") jobs/s after the first 5 % (from the first execution: $(fmtn "$(kv rate_from_first "$DBS")"); from start: $(fmtn "$(kv rate_from_start "$DBS")")), $dbs_cpj commits/job" \
+    "anchor (MACHINE.md: ~4,800–6,900, 1.0 commits/job)" "—" "$q"
+  detail "#### 6. db-scheduler anchor
+\`\`\`
+$DBS
+\`\`\`
+Commits = pg_stat_database.xact_commit delta of the database from before the scheduler starts to after its pool is closed, less the drain program's own count(*) polls at the end (tool_statements)."
+fi
+
+# --- anchors: Spindle's drain against the references of the same run ---------------------------
+if [[ -n "$D1" ]] && { [[ -n "$RAW" ]] || [[ -n "$DBS" ]]; }; then
+  if [[ -n "$DBS" ]]; then
+    x=$(calc "$S1 / $DBS_RATE" | awk '{printf "%.2f", $1}')
+    met=missed; ge "$x" 2 && met=met
+    row "2a/6" "**Spindle's drain (2a) / db-scheduler (6)**: $(fmtn "$S1") / $(fmtn "$DBS_RATE") jobs/s" "×$x" "≥ ×2" "**$met**" ""
+  fi
+  if [[ -n "$RAW" ]]; then
+    x=$(calc "100 * $S1 / $RAW" | awk '{printf "%.0f", $1}')
+    met=missed; ge "$x" 70 && met=met
+    row "2a/1" "**Spindle's drain (2a) / raw JDBC anchor (1)**: $(fmtn "$S1") / $(fmtn "$RAW") jobs/s" "$x %" "≥ 70 %" "**$met**" ""
+  fi
+  c=$(kv commits_per_job "$D1")
+  met=missed; ge 0.05 "$c" && met=met
+  row "2a" "**Spindle's commits per job (2a)**$([[ -n "$DBS" ]] && echo "; db-scheduler (6): $dbs_cpj")" "$c" "≤ 0.05" "**$met**" ""
 fi
 
 drop_db "$TPL"
