@@ -65,6 +65,11 @@ final class CompletionWriter {
 
     private volatile @Nullable Throwable death;
 
+    /** Set once a stop's deadline passed with the store failing: what is left is dropped, not retried. */
+    private boolean gaveUp;
+
+    private int dropped;
+
     CompletionWriter(JobStore store, String instance, Written afterWrite, StoreOutage outage) {
         this.store = store;
         this.instance = instance;
@@ -137,11 +142,20 @@ final class CompletionWriter {
                 queue.add(new Stop());
             }
         }
+        if (dropped > 0) {
+            log.warn("Gave up storing {} job completions at shutdown: the job store still failed at the stop's "
+                    + "deadline; those jobs run again once their lease runs out (on the embedded store: at the next "
+                    + "start)", dropped);
+        }
     }
 
     private void write(List<Completion> completions, List<Progress> progress) {
         List<Completion> attempted = completions;
         List<Completion> applied;
+        if (gaveUp) {
+            dropped += completions.size();
+            return;
+        }
         while (true) {
             try {
                 applied = store.complete(instance, attempted, progress);
@@ -157,13 +171,13 @@ final class CompletionWriter {
             }
             catch (RuntimeException ex) {
                 if (givingUp()) {
-                    log.warn("Gave up storing {} job completions at shutdown: the job store still fails ({}); "
-                            + "those jobs run again once their lease runs out", attempted.size(), ex.toString());
-                    applied = List.of();
-                    break;
+                    // not stored, and not lost fences either: nothing is handed on
+                    gaveUp = true;
+                    dropped += attempted.size();
+                    return;
                 }
                 outage.failed("storing " + attempted.size() + " job completions", ex);
-                Dispatcher.pause(Dispatcher.STORE_RETRY_DELAY);
+                pauseBeforeRetry();
             }
         }
         try {
@@ -172,6 +186,16 @@ final class CompletionWriter {
         catch (RuntimeException ex) {
             log.error("Failed to hand on {} stored completions", attempted.size(), ex);
         }
+    }
+
+    /** The retry delay, cut to what is left before a stop's deadline. */
+    private void pauseBeforeRetry() {
+        long at = giveUpAt;
+        long delay = Dispatcher.STORE_RETRY_DELAY.toNanos();
+        if (at != 0) {
+            delay = Math.min(delay, Math.max(0, at - System.nanoTime()));
+        }
+        Dispatcher.pause(Duration.ofNanos(delay));
     }
 
     private boolean givingUp() {
@@ -205,10 +229,11 @@ final class CompletionWriter {
                 }
                 catch (RuntimeException ex) {
                     if (givingUp()) {
+                        gaveUp = true;
                         break;
                     }
                     outage.failed("storing the completion of job " + completion.id(), ex);
-                    Dispatcher.pause(Dispatcher.STORE_RETRY_DELAY);
+                    pauseBeforeRetry();
                 }
             }
             attempted.add(outcome);

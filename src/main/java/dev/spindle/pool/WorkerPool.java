@@ -359,8 +359,9 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
                     executions.size(), properties.shutdownGrace());
             executions.values().forEach(execution -> execution.stop(Stop.SHUTDOWN));
             if (!Uninterruptibly.await(slots::awaitIdle, min(INTERRUPTED_JOBS_GRACE, remaining(deadline)))) {
-                log.warn("{} jobs did not end after their interrupt; they stay RUNNING until their lease runs out "
-                        + "(or the next start, on the embedded store)", slots.running());
+                log.warn("{} jobs have not ended after their interrupt, or their outcome is not stored yet; those "
+                        + "left RUNNING run again once their lease runs out (on the embedded store: at the next start)",
+                        slots.running());
             }
         }
         Uninterruptibly.run(() -> writer.stop(remaining(deadline)));

@@ -31,6 +31,8 @@ final class PostgresNotifications {
 
     private static final Duration RECONNECT_DELAY = Duration.ofSeconds(1);
 
+    private static final Duration STOP_WAIT = Duration.ofSeconds(1);
+
     private final DataSource dataSource;
 
     private final StoreListener listener;
@@ -52,9 +54,11 @@ final class PostgresNotifications {
         thread.start();
     }
 
+    /** Stops listening; a thread stuck connecting to a database that went away is not waited for long. */
     void stop() throws InterruptedException {
         running = false;
-        thread.join();
+        thread.interrupt();
+        thread.join(STOP_WAIT);
     }
 
     private void run() {
