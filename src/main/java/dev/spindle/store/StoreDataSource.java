@@ -89,7 +89,7 @@ final class StoreDataSource implements BeanPostProcessor, EnvironmentAware, Disp
         pragmas.putIfAbsent("synchronous", synchronous);
         pragmas.putIfAbsent("busy_timeout", "10000");
         // the WAL file is cut back to this after a checkpoint instead of keeping its largest size
-        pragmas.putIfAbsent("journal_size_limit", String.valueOf(64L << 20));
+        pragmas.putIfAbsent("journal_size_limit", String.valueOf(16L << 20));
         Path file = file(hikari.getJdbcUrl());
         if (file == null) {
             return;
