@@ -69,6 +69,12 @@ sealed interface Dialect {
     String skipLocked();
 
     /**
+     * What follows a subquery choosing the rows a multi-row update changes, so that concurrent
+     * writers lock rows in one order (by id) and never deadlock; nothing where writes take turns.
+     */
+    String lockInIdOrder();
+
+    /**
      * The claim's source of rows: the jobs table, walked on the claim index. SQLite, which keeps no
      * statistics unless told to, otherwise picks the (state, id) index and sorts every queued row.
      */
@@ -115,6 +121,11 @@ sealed interface Dialect {
         @Override
         public String claimSource() {
             return "jobs";
+        }
+
+        @Override
+        public String lockInIdOrder() {
+            return " ORDER BY id FOR UPDATE";
         }
 
         @Override
@@ -180,6 +191,11 @@ sealed interface Dialect {
         @Override
         public String claimSource() {
             return "jobs INDEXED BY jobs_ready";
+        }
+
+        @Override
+        public String lockInIdOrder() {
+            return "";
         }
 
         @Override

@@ -269,15 +269,21 @@ class JdbcJobStore implements JobStore {
         if (progress.isEmpty()) {
             return;
         }
+        // rows in id order, as every multi-row write here takes them: no deadlock between writers
         jdbcTemplate.batchUpdate("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?",
-                progress.stream().map(p -> new Object[] { p.fraction(), p.id(), p.fencingToken() }).toList(),
+                progress.stream()
+                    .sorted(Comparator.comparing(Progress::id))
+                    .map(p -> new Object[] { p.fraction(), p.id(), p.fencingToken() })
+                    .toList(),
                 new int[] { Types.DOUBLE, Types.VARCHAR, Types.BIGINT });
     }
 
-    private List<Completion> completeNow(String instance, List<Completion> completions) {
-        if (completions.isEmpty()) {
+    private List<Completion> completeNow(String instance, List<Completion> given) {
+        if (given.isEmpty()) {
             return List.of();
         }
+        // rows in id order, as the lease renewal takes them: the two never deadlock
+        List<Completion> completions = given.stream().sorted(Comparator.comparing(Completion::id)).toList();
         // which of these jobs a cancel was asked for: their completion ends them CANCELLED (the
         // statement decides that itself; this read is for telling the caller)
         Set<String> cancelAsked = new HashSet<>(jdbc
@@ -332,7 +338,10 @@ class JdbcJobStore implements JobStore {
     @Override
     public List<String> heartbeat(NodeHeartbeat beat) {
         return write(() -> {
-            jdbc.sql("UPDATE jobs SET lease_until = ? WHERE instance = ? AND state = 'RUNNING'")
+            jdbc.sql("""
+                    UPDATE jobs SET lease_until = ?
+                    WHERE state = 'RUNNING' AND id IN (SELECT id FROM jobs WHERE instance = ? AND state = 'RUNNING'%s)"""
+                .formatted(dialect.lockInIdOrder()))
                 .params(dialect.instant(beat.leaseUntil()), beat.instance())
                 .update();
             int updated = jdbc.sql("UPDATE nodes SET heartbeat_at = ?, concurrency = ? WHERE instance = ?")
@@ -396,7 +405,8 @@ class JdbcJobStore implements JobStore {
                                 finished_at = CASE WHEN cancel_requested OR attempt >= max_attempts THEN ? END,
                                 run_at = CASE WHEN cancel_requested OR attempt >= max_attempts THEN run_at ELSE ? END,
                                 lease_until = NULL
-                WHERE state = 'RUNNING' AND\s""" + condition)
+                WHERE state = 'RUNNING' AND id IN (SELECT id FROM jobs WHERE state = 'RUNNING' AND %s%s)"""
+                .formatted(condition, dialect.lockInIdOrder()))
             .params(JobError.LEASE_EXPIRED, CANCELLED_WHILE_RUNNING, message, at, at, conditionParam)
             .update());
         if (reaped > 0) {
