@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import com.fasterxml.uuid.Generators;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 import dev.spindle.config.ClusterProperties;
 import dev.spindle.config.JobProperties;
@@ -79,6 +81,8 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     private static final Duration INTERRUPTED_JOBS_GRACE = Duration.ofSeconds(2);
 
+    private static final Duration RECENT_CANCELS_KEPT = Duration.ofSeconds(30);
+
     private static final String SHUTDOWN = "shutdown";
 
     private static final String INTERNAL_ERROR = "internal_error";
@@ -113,6 +117,12 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     private final StoreOutage outage = new StoreOutage();
 
     private final Map<String, Execution> executions = new ConcurrentHashMap<>();
+
+    /** Cancels asked here lately, by job id, with when: see {@link #interrupt}. */
+    private final Cache<String, Instant> recentCancels = Caffeine.newBuilder()
+        .expireAfterWrite(RECENT_CANCELS_KEPT)
+        .maximumSize(100_000)
+        .build();
 
     private final CompletionWriter writer;
 
@@ -204,11 +214,16 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         dispatcher.dequeued();
     }
 
-    /** Interrupts the attempt of a job running on this node, if it runs here; the store's cancel decides the outcome. */
+    /**
+     * Interrupts the attempt of a job running on this node, if it runs here; the store's cancel
+     * decides the outcome. The cancel is remembered for a while first: an attempt claimed just
+     * before the cancel was recorded may not be registered yet, and is stopped as it registers.
+     */
     public void interrupt(String id) {
+        recentCancels.put(id, clock.instant());
         Execution execution = executions.get(id);
-        if (execution != null) {
-            execution.stop(Stop.CANCELLED);
+        if (execution != null && execution.stop(Stop.CANCELLED)) {
+            recentCancels.invalidate(id);
         }
     }
 
@@ -449,6 +464,12 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
             }
         });
         executions.put(job.id(), execution);
+        // a cancel recorded after this claim whose interrupt came before the registration above
+        Instant cancelled = recentCancels.getIfPresent(job.id());
+        if (cancelled != null && !claimed.isAfter(cancelled)) {
+            recentCancels.invalidate(job.id());
+            execution.stop(Stop.CANCELLED);
+        }
         workers.execute(() -> run(execution, job));
     }
 
@@ -586,6 +607,18 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         };
     }
 
+    private @Nullable Execution removeAttempt(Completion completion) {
+        Execution[] removed = { null };
+        executions.computeIfPresent(completion.id(), (id, execution) -> {
+            if (execution.job().fencingToken() != completion.fencingToken()) {
+                return execution;
+            }
+            removed[0] = execution;
+            return null;
+        });
+        return removed[0];
+    }
+
     /** Runs on the writer thread once completions are written; only those that changed their job count. */
     private void afterWrite(List<Completion> attempted, List<Completion> applied) {
         slots.release(attempted.size());
@@ -594,7 +627,8 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         List<String> finished = new ArrayList<>(applied.size());
         int requeued = 0;
         for (Completion completion : attempted) {
-            Execution execution = executions.remove(completion.id());
+            // only this attempt's entry: the job may already run again here under a newer claim
+            Execution execution = removeAttempt(completion);
             Completion outcome = stored.get(completion.id());
             if (outcome == null) {
                 metrics.staleCompletion();
