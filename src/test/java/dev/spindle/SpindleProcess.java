@@ -102,6 +102,27 @@ public final class SpindleProcess implements AutoCloseable {
         process.waitFor();
     }
 
+    /** Whether the JVM still runs. */
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** Waits up to {@code timeout} for the JVM to exit; its exit code, or empty if it still runs. */
+    public java.util.OptionalInt awaitExit(java.time.Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+                ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+    }
+
+    /** Everything the process has written so far (its log). */
+    public String output() {
+        try {
+            return Files.readString(log);
+        }
+        catch (IOException ex) {
+            return "(no log: " + ex + ")";
+        }
+    }
+
     public String tail() {
         try {
             List<String> lines = Files.readAllLines(log);
