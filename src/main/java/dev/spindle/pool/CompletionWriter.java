@@ -15,7 +15,9 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.transaction.TransactionException;
 
 /**
  * Writes completions and progress to the store in batches from one thread: whatever has piled up
@@ -112,7 +114,10 @@ final class CompletionWriter {
     void stop(Duration patience) throws InterruptedException {
         giveUpAt = System.nanoTime() + Math.max(1, patience.toNanos());
         queue.add(new Stop());
-        thread.join();
+        // a store call in flight at the deadline may still take its own timeout; not waited for
+        if (!thread.join(patience.plusSeconds(1))) {
+            log.warn("The completion writer is still inside a store call at the stop's deadline; not waiting for it");
+        }
     }
 
     private void run() {
@@ -162,14 +167,15 @@ final class CompletionWriter {
                 outage.succeeded();
                 break;
             }
-            catch (DataIntegrityViolationException ex) {
-                // one completion the store refuses (a result too large, say) must not hold up the rest
-                Isolated isolated = isolate(attempted);
-                attempted = isolated.attempted();
-                applied = isolated.applied();
-                break;
-            }
             catch (RuntimeException ex) {
+                if (refusal(ex)) {
+                    // one completion the store refuses (a result too large, say) or that cannot be
+                    // written at all must not hold up the rest
+                    Isolated isolated = isolate(attempted);
+                    attempted = isolated.attempted();
+                    applied = isolated.applied();
+                    break;
+                }
                 if (givingUp()) {
                     // not stored, and not lost fences either: nothing is handed on
                     gaveUp = true;
@@ -206,31 +212,42 @@ final class CompletionWriter {
     private record Isolated(List<Completion> attempted, List<Completion> applied) {
     }
 
+    /**
+     * Whether a failure is this batch's own rather than the store's: a refused row, or something
+     * that is not a data access failure at all (a result that cannot be written as JSON).
+     */
+    private static boolean refusal(RuntimeException ex) {
+        return ex instanceof DataIntegrityViolationException
+                || !(ex instanceof DataAccessException || ex instanceof TransactionException);
+    }
+
     /** Writes completions one by one; one the store refuses becomes a failure that says why. */
     private Isolated isolate(List<Completion> completions) {
         List<Completion> attempted = new ArrayList<>(completions.size());
         List<Completion> applied = new ArrayList<>(completions.size());
         for (Completion completion : completions) {
             Completion outcome = completion;
-            while (true) {
+            boolean written = false;
+            while (!written) {
                 try {
                     applied.addAll(store.complete(instance, List.of(outcome), List.of()));
-                    break;
-                }
-                catch (DataIntegrityViolationException ex) {
-                    if (outcome != completion) {
-                        throw ex;
-                    }
-                    log.warn("The store refused the outcome of job {}; failing it instead: {}", completion.id(),
-                            ex.getMostSpecificCause().toString());
-                    outcome = Completion.failed(completion.id(), completion.fencingToken(), new JobError("result_rejected",
-                            "The store refused this attempt's result: " + ex.getMostSpecificCause().getMessage()),
-                            completion.at());
+                    written = true;
                 }
                 catch (RuntimeException ex) {
+                    if (refusal(ex) && outcome == completion) {
+                        Throwable cause = ex instanceof DataAccessException access ? access.getMostSpecificCause() : ex;
+                        log.warn("The store refused the outcome of job {}; failing it instead: {}", completion.id(),
+                                cause.toString());
+                        outcome = Completion.failed(completion.id(), completion.fencingToken(),
+                                new JobError("result_rejected", "The store refused this attempt's result: " + cause),
+                                completion.at());
+                        continue;
+                    }
                     if (givingUp()) {
+                        // the rest is dropped, not handed on as if taken over
                         gaveUp = true;
-                        break;
+                        dropped += completions.size() - attempted.size();
+                        return new Isolated(attempted, applied);
                     }
                     outage.failed("storing the completion of job " + completion.id(), ex);
                     pauseBeforeRetry();

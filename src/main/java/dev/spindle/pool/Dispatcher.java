@@ -114,6 +114,8 @@ final class Dispatcher {
 
     private void awaitWork(Instant now) throws InterruptedException {
         Duration wait = pollInterval;
+        // published before the read, so a submission that commits meanwhile is judged against it
+        wakeAt = now.plus(wait);
         try {
             Instant next = store.nextRunAt().orElse(null);
             if (next != null && next.isBefore(now.plus(wait))) {

@@ -369,7 +369,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         }
         long deadline = System.nanoTime() + properties.shutdownGrace().plus(STOP_MARGIN).toNanos();
         Uninterruptibly.join(dispatchThread, remaining(deadline));
-        if (!Uninterruptibly.await(slots::awaitIdle, properties.shutdownGrace())) {
+        if (!Uninterruptibly.await(slots::awaitIdle, min(properties.shutdownGrace(), remaining(deadline)))) {
             log.info("Interrupting {} jobs still running after the shutdown grace of {}; they are re-queued",
                     executions.size(), properties.shutdownGrace());
             executions.values().forEach(execution -> execution.stop(Stop.SHUTDOWN));

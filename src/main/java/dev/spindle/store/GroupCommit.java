@@ -77,6 +77,11 @@ final class GroupCommit<T> {
 
     /** Writes the items, together with other callers' if any are waiting; returns once they are committed. */
     void write(List<T> items) {
+        if (writer.isHeldByCurrentThread()) {
+            // a write from inside a group's write would join (and report as committed) other
+            // callers' items before the outer transaction commits
+            throw new IllegalStateException("A group commit write cannot be nested in another");
+        }
         Pending mine = new Pending(items);
         queue.add(mine);
         while (!mine.done) {
@@ -118,6 +123,12 @@ final class GroupCommit<T> {
         }
         try {
             write.accept(items);
+        }
+        catch (Error fatal) {
+            // no caller may be left parked on a group that will never be marked done
+            for (Pending pending : group) {
+                pending.failure = new IllegalStateException("The group write failed: " + fatal, fatal);
+            }
         }
         catch (RuntimeException groupFailure) {
             if (group.size() == 1) {

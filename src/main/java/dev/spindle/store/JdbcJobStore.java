@@ -260,16 +260,40 @@ class JdbcJobStore implements JobStore {
             return List.of();
         }
         return write(() -> {
+            Set<String> cancelAsked = lockInIdOrder(completions, progress);
             recordProgress(progress);
-            return completeNow(instance, completions);
+            return completeNow(completions, cancelAsked);
         });
+    }
+
+    /**
+     * Locks every row the write will change, in id order, as the lease renewal and the reaper take
+     * theirs (so they never deadlock with it), and reads which of them a cancel was asked for: their
+     * completion ends them CANCELLED (the statement decides that itself; this read, under the
+     * lock, tells the caller).
+     */
+    private Set<String> lockInIdOrder(List<Completion> completions, List<Progress> progress) {
+        Set<String> ids = new java.util.TreeSet<>();
+        completions.forEach(c -> ids.add(c.id()));
+        progress.forEach(p -> ids.add(p.id()));
+        if (completions.isEmpty() && dialect.lockInIdOrder().isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(jdbc
+            .sql("SELECT id, cancel_requested FROM jobs WHERE id IN (:ids) AND state = 'RUNNING'"
+                    + dialect.lockInIdOrder())
+            .param("ids", List.copyOf(ids))
+            .query((rs, n) -> rs.getBoolean(2) ? rs.getString(1) : null)
+            .list()
+            .stream()
+            .filter(Objects::nonNull)
+            .toList());
     }
 
     private void recordProgress(List<Progress> progress) {
         if (progress.isEmpty()) {
             return;
         }
-        // rows in id order, as every multi-row write here takes them: no deadlock between writers
         jdbcTemplate.batchUpdate("UPDATE jobs SET progress = ? WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?",
                 progress.stream()
                     .sorted(Comparator.comparing(Progress::id))
@@ -278,19 +302,11 @@ class JdbcJobStore implements JobStore {
                 new int[] { Types.DOUBLE, Types.VARCHAR, Types.BIGINT });
     }
 
-    private List<Completion> completeNow(String instance, List<Completion> given) {
+    private List<Completion> completeNow(List<Completion> given, Set<String> cancelAsked) {
         if (given.isEmpty()) {
             return List.of();
         }
-        // rows in id order, as the lease renewal takes them: the two never deadlock
         List<Completion> completions = given.stream().sorted(Comparator.comparing(Completion::id)).toList();
-        // which of these jobs a cancel was asked for: their completion ends them CANCELLED (the
-        // statement decides that itself; this read is for telling the caller)
-        Set<String> cancelAsked = new HashSet<>(jdbc
-            .sql("SELECT id FROM jobs WHERE instance = ? AND cancel_requested AND state = 'RUNNING'")
-            .param(instance)
-            .query(String.class)
-            .list());
         int instant = dialect.instantType();
         int[] types = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, instant, instant,
                 Types.DOUBLE, instant, Types.INTEGER, Types.VARCHAR, Types.BIGINT };

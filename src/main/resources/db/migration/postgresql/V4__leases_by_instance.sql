@@ -19,3 +19,7 @@ CREATE TABLE nodes (
 
 -- jobs RUNNING under a lease of the old kind belong to no instance: nothing renews them now, so
 -- the reaper takes them when their lease runs out
+
+-- the code before this version cleared a cancel flag at the next claim; now a flag means "this
+-- attempt ends CANCELLED": clear any left on jobs that are not running
+UPDATE jobs SET cancel_requested = FALSE WHERE cancel_requested AND state <> 'RUNNING';
