@@ -260,7 +260,7 @@ class JdbcJobStore implements JobStore {
             return List.of();
         }
         return write(() -> {
-            Set<String> cancelAsked = lockInIdOrder(completions, progress);
+            Set<String> cancelAsked = lockInIdOrder(instance, completions, progress);
             recordProgress(progress);
             return completeNow(completions, cancelAsked);
         });
@@ -272,13 +272,18 @@ class JdbcJobStore implements JobStore {
      * completion ends them CANCELLED (the statement decides that itself; this read, under the
      * lock, tells the caller).
      */
-    private Set<String> lockInIdOrder(List<Completion> completions, List<Progress> progress) {
+    private Set<String> lockInIdOrder(String instance, List<Completion> completions, List<Progress> progress) {
+        if (dialect.lockInIdOrder().isEmpty()) {
+            // writes take turns: nothing to lock, and the instance's cancels are one index probe
+            return completions.isEmpty() ? Set.of() : new HashSet<>(jdbc
+                .sql("SELECT id FROM jobs WHERE instance = ? AND cancel_requested AND state = 'RUNNING'")
+                .param(instance)
+                .query(String.class)
+                .list());
+        }
         Set<String> ids = new java.util.TreeSet<>();
         completions.forEach(c -> ids.add(c.id()));
         progress.forEach(p -> ids.add(p.id()));
-        if (completions.isEmpty() && dialect.lockInIdOrder().isEmpty()) {
-            return Set.of();
-        }
         return new HashSet<>(jdbc
             .sql("SELECT id, cancel_requested FROM jobs WHERE id IN (:ids) AND state = 'RUNNING'"
                     + dialect.lockInIdOrder())
