@@ -65,14 +65,12 @@ sealed interface Dialect {
     /** Whether every write must take one path: the database allows one writer at a time. */
     boolean singleWriter();
 
-    /** What follows the claim's row selection: skip rows that other nodes' claims hold. */
-    String skipLocked();
-
     /**
-     * What follows a subquery choosing the rows a multi-row update changes, so that concurrent
-     * writers lock rows in one order (by id) and never deadlock; nothing where writes take turns.
+     * What follows a subquery choosing the rows a multi-row write changes: skip rows another
+     * transaction holds (other nodes' claims, this node's completions), so that such writes never
+     * wait on each other and never deadlock; nothing where writes take turns.
      */
-    String lockInIdOrder();
+    String skipLocked();
 
     /**
      * The claim's source of rows: the jobs table, walked on the claim index. SQLite, which keeps no
@@ -121,11 +119,6 @@ sealed interface Dialect {
         @Override
         public String claimSource() {
             return "jobs";
-        }
-
-        @Override
-        public String lockInIdOrder() {
-            return " ORDER BY id FOR UPDATE";
         }
 
         @Override
@@ -191,11 +184,6 @@ sealed interface Dialect {
         @Override
         public String claimSource() {
             return "jobs INDEXED BY jobs_ready";
-        }
-
-        @Override
-        public String lockInIdOrder() {
-            return "";
         }
 
         @Override

@@ -260,39 +260,23 @@ class JdbcJobStore implements JobStore {
             return List.of();
         }
         return write(() -> {
-            Set<String> cancelAsked = lockInIdOrder(instance, completions, progress);
+            Set<String> cancelAsked = cancelsAsked(instance, completions);
             recordProgress(progress);
             return completeNow(completions, cancelAsked);
         });
     }
 
     /**
-     * Locks every row the write will change, in id order, as the lease renewal and the reaper take
-     * theirs (so they never deadlock with it), and reads which of them a cancel was asked for: their
-     * completion ends them CANCELLED (the statement decides that itself; this read, under the
-     * lock, tells the caller).
+     * Which of the instance's running jobs a cancel was asked for: their completion ends them
+     * CANCELLED (the statement decides that itself; this read tells the caller). One probe of the
+     * partial index {@code jobs_cancel_requested}.
      */
-    private Set<String> lockInIdOrder(String instance, List<Completion> completions, List<Progress> progress) {
-        if (dialect.lockInIdOrder().isEmpty()) {
-            // writes take turns: nothing to lock, and the instance's cancels are one index probe
-            return completions.isEmpty() ? Set.of() : new HashSet<>(jdbc
-                .sql("SELECT id FROM jobs WHERE instance = ? AND cancel_requested AND state = 'RUNNING'")
-                .param(instance)
-                .query(String.class)
-                .list());
-        }
-        Set<String> ids = new java.util.TreeSet<>();
-        completions.forEach(c -> ids.add(c.id()));
-        progress.forEach(p -> ids.add(p.id()));
-        return new HashSet<>(jdbc
-            .sql("SELECT id, cancel_requested FROM jobs WHERE id IN (:ids) AND state = 'RUNNING'"
-                    + dialect.lockInIdOrder())
-            .param("ids", List.copyOf(ids))
-            .query((rs, n) -> rs.getBoolean(2) ? rs.getString(1) : null)
-            .list()
-            .stream()
-            .filter(Objects::nonNull)
-            .toList());
+    private Set<String> cancelsAsked(String instance, List<Completion> completions) {
+        return completions.isEmpty() ? Set.of() : new HashSet<>(jdbc
+            .sql("SELECT id FROM jobs WHERE instance = ? AND cancel_requested AND state = 'RUNNING'")
+            .param(instance)
+            .query(String.class)
+            .list());
     }
 
     private void recordProgress(List<Progress> progress) {
@@ -362,7 +346,7 @@ class JdbcJobStore implements JobStore {
             jdbc.sql("""
                     UPDATE jobs SET lease_until = ?
                     WHERE state = 'RUNNING' AND id IN (SELECT id FROM jobs WHERE instance = ? AND state = 'RUNNING'%s)"""
-                .formatted(dialect.lockInIdOrder()))
+                .formatted(dialect.skipLocked()))
                 .params(dialect.instant(beat.leaseUntil()), beat.instance())
                 .update();
             int updated = jdbc.sql("UPDATE nodes SET heartbeat_at = ?, concurrency = ? WHERE instance = ?")
@@ -427,7 +411,7 @@ class JdbcJobStore implements JobStore {
                                 run_at = CASE WHEN cancel_requested OR attempt >= max_attempts THEN run_at ELSE ? END,
                                 lease_until = NULL
                 WHERE state = 'RUNNING' AND id IN (SELECT id FROM jobs WHERE state = 'RUNNING' AND %s%s)"""
-                .formatted(condition, dialect.lockInIdOrder()))
+                .formatted(condition, dialect.skipLocked()))
             .params(JobError.LEASE_EXPIRED, CANCELLED_WHILE_RUNNING, message, at, at, conditionParam)
             .update());
         if (reaped > 0) {
