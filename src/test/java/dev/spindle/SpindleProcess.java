@@ -80,6 +80,15 @@ public final class SpindleProcess implements AutoCloseable {
         return management().get("/actuator/health").body().at("/components/tcp/details/port").asInt();
     }
 
+    /** This process start's instance id, as the pool's health component shows it. */
+    public String instance() {
+        String instance = management().get("/actuator/health/pool").body().path("details").path("instance").asString();
+        if (instance == null || instance.isBlank()) {
+            throw new AssertionError(node + " shows no instance id in /actuator/health/pool");
+        }
+        return instance;
+    }
+
     public Api management() {
         return new Api(managementPort);
     }

@@ -21,10 +21,6 @@ final class Uninterruptibly {
     private Uninterruptibly() {
     }
 
-    static void join(Thread thread) {
-        run(thread::join);
-    }
-
     /** Waits up to {@code timeout} for the thread to end; false when it still runs. */
     static boolean join(Thread thread, Duration timeout) {
         return await(remaining -> thread.join(remaining.isZero() ? Duration.ofNanos(1) : remaining), timeout);

@@ -84,9 +84,12 @@ sealed interface Dialect {
     /** The JDBC type of {@link #instant(Instant)}, for batches. */
     int instantType();
 
-    @Nullable Instant instant(ResultSet rs, String column) throws SQLException;
-
+    /** The instant in a column, as {@link #instant(Instant)} stored it. */
     @Nullable Instant instant(ResultSet rs, int column) throws SQLException;
+
+    default @Nullable Instant instant(ResultSet rs, String column) throws SQLException {
+        return instant(rs, rs.findColumn(column));
+    }
 
     /** Tells the other nodes, when the transaction commits; nothing where there are none. */
     void notify(JdbcTemplate jdbc, String channel, @Nullable String payload);
@@ -129,12 +132,6 @@ sealed interface Dialect {
         @Override
         public int instantType() {
             return Types.TIMESTAMP_WITH_TIMEZONE;
-        }
-
-        @Override
-        public @Nullable Instant instant(ResultSet rs, String column) throws SQLException {
-            OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-            return value == null ? null : value.toInstant();
         }
 
         @Override
@@ -194,12 +191,6 @@ sealed interface Dialect {
         @Override
         public int instantType() {
             return Types.BIGINT;
-        }
-
-        @Override
-        public @Nullable Instant instant(ResultSet rs, String column) throws SQLException {
-            long micros = rs.getLong(column);
-            return rs.wasNull() ? null : Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
         }
 
         @Override

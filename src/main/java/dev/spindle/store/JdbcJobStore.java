@@ -402,7 +402,8 @@ class JdbcJobStore implements JobStore {
      */
     private int reap(String condition, Object conditionParam, Instant now, String message) {
         Object at = dialect.instant(now);
-        int reaped = write(() -> jdbc.sql("""
+        return write(() -> {
+            int reaped = jdbc.sql("""
                 UPDATE jobs SET state = CASE WHEN cancel_requested THEN 'CANCELLED'
                                              WHEN attempt < max_attempts THEN 'QUEUED' ELSE 'FAILED' END,
                                 error_code = CASE WHEN cancel_requested THEN 'cancelled' ELSE ? END,
@@ -413,14 +414,12 @@ class JdbcJobStore implements JobStore {
                 WHERE state = 'RUNNING' AND id IN (SELECT id FROM jobs WHERE state = 'RUNNING' AND %s%s)"""
                 .formatted(condition, dialect.skipLocked()))
             .params(JobError.LEASE_EXPIRED, CANCELLED_WHILE_RUNNING, message, at, at, conditionParam)
-            .update());
-        if (reaped > 0) {
-            write(() -> {
+            .update();
+            if (reaped > 0) {
                 dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
-                return null;
-            });
-        }
-        return reaped;
+            }
+            return reaped;
+        });
     }
 
     // --- cancel and retry -----------------------------------------------------------------------
@@ -461,22 +460,21 @@ class JdbcJobStore implements JobStore {
 
     @Override
     public Optional<Job> requeue(String id, Instant now) {
-        Optional<Job> requeued = write(() -> jdbc.sql("""
-                UPDATE jobs SET state = 'QUEUED', run_at = ?, attempt = 0, result = NULL, error_code = NULL,
-                                error_message = NULL, progress = NULL, started_at = NULL, finished_at = NULL,
-                                node = NULL, instance = NULL, cancel_requested = FALSE
-                WHERE id = ? AND state IN ('FAILED', 'CANCELLED')
-                RETURNING\s""" + COLUMNS)
-            .params(dialect.instant(now), id)
-            .query(jobMapper)
-            .optional());
-        if (requeued.isPresent()) {
-            write(() -> {
+        return write(() -> {
+            Optional<Job> requeued = jdbc.sql("""
+                    UPDATE jobs SET state = 'QUEUED', run_at = ?, attempt = 0, result = NULL, error_code = NULL,
+                                    error_message = NULL, progress = NULL, started_at = NULL, finished_at = NULL,
+                                    node = NULL, instance = NULL, cancel_requested = FALSE
+                    WHERE id = ? AND state IN ('FAILED', 'CANCELLED')
+                    RETURNING\s""" + COLUMNS)
+                .params(dialect.instant(now), id)
+                .query(jobMapper)
+                .optional();
+            if (requeued.isPresent()) {
                 dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
-                return null;
-            });
-        }
-        return requeued;
+            }
+            return requeued;
+        });
     }
 
     @Override

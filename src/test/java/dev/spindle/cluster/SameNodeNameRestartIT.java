@@ -67,7 +67,7 @@ class SameNodeNameRestartIT {
             try {
                 SpindleProcess a = start(processes, "a", schema, LEASE_TTL, HEARTBEAT);
                 await().atMost(Duration.ofMinutes(2)).until(a::ready);
-                String instanceA = instance(a);
+                String instanceA = a.instance();
                 List<String> ids = new ArrayList<>();
                 for (int i = 0; i < JOBS; i++) {
                     ids.add(a.api().submit("{\"type\": \"sleep\", \"payload\": {\"ms\": 60000}, \"timeout\": \"PT5M\"}"));
@@ -104,7 +104,7 @@ class SameNodeNameRestartIT {
                 Instant deadline = max(killedAt.plus(LEASE_TTL), successorUp).plus(SUCCESSOR_HEARTBEAT.multipliedBy(2))
                     .plus(SLACK);
                 await().atMost(Duration.ofMinutes(1)).until(b::ready);
-                String instanceB = instance(b);
+                String instanceB = b.instance();
                 assertThat(instanceB).isNotEqualTo(instanceA);
                 List<String> renewed = new CopyOnWriteArrayList<>();
                 assertThat(Instant.now()).as("the successor is up before the re-run deadline").isBefore(deadline);
@@ -197,12 +197,6 @@ class SameNodeNameRestartIT {
         return process;
     }
 
-    private static String instance(SpindleProcess process) {
-        String instance = process.management().get("/actuator/health/pool").body().path("details").path("instance")
-            .asString();
-        assertThat(instance).isNotBlank();
-        return instance;
-    }
 
     private static Instant max(Instant a, Instant b) {
         return a.isAfter(b) ? a : b;

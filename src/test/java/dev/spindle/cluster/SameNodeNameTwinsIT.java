@@ -52,8 +52,8 @@ class SameNodeNameTwinsIT {
                 SpindleProcess one = start(processes, "one", schema);
                 SpindleProcess two = start(processes, "two", schema);
                 await().atMost(Duration.ofMinutes(2)).until(() -> one.ready() && two.ready());
-                String instanceOne = instance(one);
-                String instanceTwo = instance(two);
+                String instanceOne = one.instance();
+                String instanceTwo = two.instance();
                 assertThat(instanceOne).isNotEqualTo(instanceTwo);
 
                 // each sees both in the registry, under the one node name
@@ -171,10 +171,4 @@ class SameNodeNameTwinsIT {
         return process;
     }
 
-    private static String instance(SpindleProcess process) {
-        String instance = process.management().get("/actuator/health/pool").body().path("details").path("instance")
-            .asString();
-        assertThat(instance).isNotBlank();
-        return instance;
-    }
 }
