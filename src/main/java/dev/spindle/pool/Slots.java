@@ -6,8 +6,12 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The run slots of this node: {@code spindle.pool.concurrency} of them, one per running job, held
- * from the claim until the attempt's outcome is stored. Closing wakes a waiting dispatcher without
- * interrupting it (it may be inside a JDBC call).
+ * from the claim until the attempt's handler returns. An attempt that has ended waits for its
+ * outcome to be stored without a slot, so the next claim shares a commit with the completions of the
+ * previous batch instead of waiting for them; those outcomes are bounded too, by the concurrency
+ * again: a node holds at most twice its concurrency RUNNING in the store, and a crash re-runs at
+ * most that many. Closing wakes a waiting dispatcher without interrupting it (it may be inside a
+ * JDBC call).
  */
 final class Slots {
 
@@ -17,27 +21,33 @@ final class Slots {
 
     private final int concurrency;
 
-    private int free;
+    /** Slots taken: claims under way and attempts whose handler has not returned. */
+    private int running;
+
+    /** Attempts that have ended and whose outcome is not stored yet. */
+    private int storing;
 
     private boolean closed;
 
     Slots(int concurrency) {
         this.concurrency = concurrency;
-        this.free = concurrency;
     }
 
-    /** Waits until a slot is free and takes up to {@code max} of them. Returns 0 once closed. */
+    /**
+     * Waits until a slot is free (and the outcomes waiting to be stored leave room) and takes up to
+     * {@code max} of them. Returns 0 once closed.
+     */
     int acquire(int max) throws InterruptedException {
         lock.lockInterruptibly();
         try {
-            while (!closed && free == 0) {
+            while (!closed && available() == 0) {
                 changed.await();
             }
             if (closed) {
                 return 0;
             }
-            int taken = Math.min(max, free);
-            free -= taken;
+            int taken = Math.min(max, available());
+            running += taken;
             return taken;
         }
         finally {
@@ -45,14 +55,33 @@ final class Slots {
         }
     }
 
-    /** Gives back slots: attempts whose outcome is stored, or taken slots that found no job. */
+    private int available() {
+        return Math.max(0, Math.min(concurrency - running, 2 * concurrency - running - storing));
+    }
+
+    /** Gives back taken slots that found no job. */
     void release(int slots) {
-        if (slots == 0) {
+        change(-slots, 0);
+    }
+
+    /** An attempt has ended: its slot is free, its outcome waits to be stored. */
+    void ended() {
+        change(-1, 1);
+    }
+
+    /** Outcomes were stored (or found their job taken over). */
+    void stored(int outcomes) {
+        change(0, -outcomes);
+    }
+
+    private void change(int runningBy, int storingBy) {
+        if (runningBy == 0 && storingBy == 0) {
             return;
         }
         lock.lock();
         try {
-            free += slots;
+            running += runningBy;
+            storing += storingBy;
             changed.signalAll();
         }
         finally {
@@ -60,12 +89,12 @@ final class Slots {
         }
     }
 
-    /** Waits until no slot is in use; false if the timeout passed first. */
+    /** Waits until no slot is in use and every outcome is stored; false if the timeout passed first. */
     boolean awaitIdle(Duration timeout) throws InterruptedException {
         long nanos = timeout.toNanos();
         lock.lock();
         try {
-            while (free < concurrency) {
+            while (running > 0 || storing > 0) {
                 if (nanos <= 0) {
                     return false;
                 }
@@ -104,10 +133,11 @@ final class Slots {
         }
     }
 
+    /** Jobs running on this node: slots taken. */
     int running() {
         lock.lock();
         try {
-            return concurrency - free;
+            return running;
         }
         finally {
             lock.unlock();

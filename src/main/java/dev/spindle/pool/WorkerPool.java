@@ -443,6 +443,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
                     // one job that cannot start fails alone; the loop goes on
                     log.error("Job {} could not be started; failing it: {}", job.id(), ex.toString(), ex);
                     executions.remove(job.id());
+                    slots.ended();
                     writer.complete(Completion.failed(job.id(), job.fencingToken(),
                             new JobError(INTERNAL_ERROR, "The worker pool could not start this job: " + ex), clock.instant()));
                 }
@@ -484,8 +485,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
             completion = Completion.failed(job.id(), job.fencingToken(),
                     new JobError(INTERNAL_ERROR, "The worker pool failed running this job: " + ex), clock.instant());
         }
-        // the slot is given back once the outcome is stored (afterWrite), so a node never holds
-        // more RUNNING jobs in the store than its concurrency, and a crash re-runs at most that many
+        slots.ended();
         writer.complete(completion);
     }
 
@@ -621,7 +621,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     /** Runs on the writer thread once completions are written; only those that changed their job count. */
     private void afterWrite(List<Completion> attempted, List<Completion> applied) {
-        slots.release(attempted.size());
+        slots.stored(attempted.size());
         Map<String, Completion> stored = new HashMap<>();
         applied.forEach(completion -> stored.put(completion.id(), completion));
         List<String> finished = new ArrayList<>(applied.size());
