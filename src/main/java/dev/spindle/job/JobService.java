@@ -26,6 +26,8 @@ import dev.spindle.store.NewJob;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 
@@ -46,6 +48,11 @@ public class JobService implements SmartLifecycle {
     private static final Duration RETRY_AFTER_BACKLOG = Duration.ofSeconds(1);
 
     private static final Duration RETRY_AFTER_STOPPED = Duration.ofSeconds(5);
+
+    /** How long a stop waits for the submissions in hand once intake has closed. */
+    static final Duration INTAKE_DRAIN = Duration.ofSeconds(5);
+
+    private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
     private static final int CANCEL_PASSES = 5;
 
@@ -69,7 +76,7 @@ public class JobService implements SmartLifecycle {
 
     private final TimeBasedEpochGenerator ids = Generators.timeBasedEpochGenerator();
 
-    private volatile boolean accepting;
+    private final IntakeGate intake = new IntakeGate();
 
     JobService(JobStore store, WorkerPool pool, JobHandlers handlers, JobWatchers watchers, JobProperties properties,
             Validator validator, JobMetrics metrics, MemoryMonitor memory, Clock clock) {
@@ -115,7 +122,7 @@ public class JobService implements SmartLifecycle {
         CompletableFuture<Void> finished = watchers.watch(id);
         try {
             job = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
-            if (!job.state().isTerminal() && accepting) {
+            if (!job.state().isTerminal() && intake.isOpen()) {
                 finished.get(wait.toNanos(), TimeUnit.NANOSECONDS);
                 job = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
             }
@@ -227,10 +234,19 @@ public class JobService implements SmartLifecycle {
     // --- submission ---------------------------------------------------------------------------
 
     private List<Submission> submitAll(List<JobRequest> requests, boolean batch) {
-        if (!accepting) {
+        if (!intake.enter()) {
             throw new OverloadedException("Spindle is not accepting jobs: it is starting or shutting down",
                     RETRY_AFTER_STOPPED);
         }
+        try {
+            return submitInHand(requests, batch);
+        }
+        finally {
+            intake.leave();
+        }
+    }
+
+    private List<Submission> submitInHand(List<JobRequest> requests, boolean batch) {
         if (requests.isEmpty()) {
             throw new InvalidJobException(List.of("jobs: must contain at least one job"));
         }
@@ -292,9 +308,6 @@ public class JobService implements SmartLifecycle {
     }
 
     private void admit(int jobs) {
-        if (!accepting) {
-            throw new OverloadedException("Spindle is not accepting jobs: it is shutting down", RETRY_AFTER_STOPPED);
-        }
         if (!pool.isStarted()) {
             throw new OverloadedException("Spindle is not accepting jobs: the job store is not reachable yet",
                     RETRY_AFTER_STOPPED);
@@ -361,18 +374,39 @@ public class JobService implements SmartLifecycle {
 
     @Override
     public void start() {
-        accepting = true;
+        intake.open();
     }
 
+    /**
+     * Closes intake before the ports close (this phase stops before the web server's and the RESP
+     * listener's): new submissions get 503 / {@code -BUSY} at once, long-polls and WAITs are answered
+     * with the job as it stands, and the stop waits up to {@link #INTAKE_DRAIN} for the submissions
+     * in hand to be answered.
+     */
     @Override
     public void stop() {
-        accepting = false;
-        watchers.releaseAll();
+        boolean interrupted = Thread.interrupted();
+        try {
+            intake.close();
+            watchers.releaseAll();
+            if (!intake.awaitDrained(INTAKE_DRAIN)) {
+                log.warn("{} submissions were still in hand {} after intake closed; stopping anyway",
+                        intake.inHand(), INTAKE_DRAIN);
+            }
+        }
+        catch (InterruptedException ex) {
+            interrupted = true;
+        }
+        finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override
     public boolean isRunning() {
-        return accepting;
+        return intake.isOpen();
     }
 
     @Override
@@ -382,7 +416,7 @@ public class JobService implements SmartLifecycle {
 
     /** @return whether submissions are taken now */
     public boolean isAccepting() {
-        return accepting;
+        return intake.isOpen();
     }
 
 }
