@@ -6,8 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
+import dev.spindle.job.Job;
 import dev.spindle.job.JobError;
+import dev.spindle.store.Claim;
+import dev.spindle.store.Completed;
 import dev.spindle.store.Completion;
 import dev.spindle.store.JobStore;
 import dev.spindle.store.Progress;
@@ -32,10 +37,26 @@ final class CompletionWriter {
 
     private static final int MAX_BATCH = 1000;
 
+    /** How long a batch waits for the outcomes of attempts still running. */
+    static final Duration GATHER = Duration.ofMillis(1);
+
     /** What was written: every completion handed in, and those of them that changed their job, as stored. */
     interface Written {
 
         void accept(List<Completion> attempted, List<Completion> applied);
+    }
+
+    /**
+     * The claim that rides along with a completion write, so that the slots those attempts freed
+     * fill in the same commit (one commit per batch instead of two).
+     */
+    interface Refill {
+
+        /** The claim for the next write, its slots taken; null for none. */
+        @Nullable Claim claim();
+
+        /** What the claim took (nothing if its write failed or was given up): starts it, frees the rest. */
+        void claimed(Claim claim, List<Job> jobs);
     }
 
     private sealed interface Item permits Done, Step, Stop {
@@ -58,6 +79,11 @@ final class CompletionWriter {
 
     private final Written afterWrite;
 
+    private final Refill refill;
+
+    /** Attempts running on this node, whose outcomes are about to come. */
+    private final IntSupplier running;
+
     private final StoreOutage outage;
 
     private final Thread thread;
@@ -72,10 +98,13 @@ final class CompletionWriter {
 
     private int dropped;
 
-    CompletionWriter(JobStore store, String instance, Written afterWrite, StoreOutage outage) {
+    CompletionWriter(JobStore store, String instance, Written afterWrite, Refill refill, IntSupplier running,
+            StoreOutage outage) {
         this.store = store;
         this.instance = instance;
         this.afterWrite = afterWrite;
+        this.refill = refill;
+        this.running = running;
         this.outage = outage;
         this.thread = Thread.ofPlatform().name("spindle-completion-writer").daemon().unstarted(this::run);
         this.thread.setUncaughtExceptionHandler((t, ex) -> {
@@ -131,6 +160,7 @@ final class CompletionWriter {
                 continue;
             }
             queue.drainTo(items, MAX_BATCH - 1);
+            gather(items);
             List<Completion> completions = new ArrayList<>(items.size());
             Map<String, Progress> progress = new LinkedHashMap<>();
             for (Item item : items) {
@@ -154,43 +184,80 @@ final class CompletionWriter {
         }
     }
 
+    /**
+     * While jobs are still running here, waits up to {@link #GATHER} for their outcomes too: the
+     * attempts of one claim end within moments of each other, and one commit for all of them costs
+     * a fraction of one each (measured: three to four commits per claimed batch without this).
+     */
+    private void gather(List<Item> items) {
+        long deadline = System.nanoTime() + GATHER.toNanos();
+        while (items.size() < MAX_BATCH && running.getAsInt() > 0 && !(items.getLast() instanceof Stop)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                Item next = queue.poll(left, TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    return;
+                }
+                items.add(next);
+                queue.drainTo(items, MAX_BATCH - items.size());
+            }
+            catch (InterruptedException ex) {
+                return;
+            }
+        }
+    }
+
     private void write(List<Completion> completions, List<Progress> progress) {
         List<Completion> attempted = completions;
         List<Completion> applied;
+        List<Job> claimed = List.of();
         if (gaveUp) {
             dropped += completions.size();
             return;
         }
-        while (true) {
-            try {
-                applied = store.complete(instance, attempted, progress);
-                outage.succeeded();
-                break;
-            }
-            catch (RuntimeException ex) {
-                if (refusal(ex)) {
-                    // one completion the store refuses (a result too large, say) or that cannot be
-                    // written at all must not hold up the rest
-                    Isolated isolated = isolate(attempted);
-                    attempted = isolated.attempted();
-                    applied = isolated.applied();
+        Claim claim = completions.isEmpty() ? null : refill.claim();
+        try {
+            while (true) {
+                try {
+                    Completed done = store.complete(instance, attempted, progress, claim);
+                    applied = done.applied();
+                    claimed = done.claimed();
+                    outage.succeeded();
                     break;
                 }
-                if (givingUp()) {
-                    // not stored, and not lost fences either: nothing is handed on
-                    gaveUp = true;
-                    dropped += attempted.size();
-                    return;
+                catch (RuntimeException ex) {
+                    if (refusal(ex)) {
+                        // one completion the store refuses (a result too large, say) or that cannot be
+                        // written at all must not hold up the rest
+                        Isolated isolated = isolate(attempted);
+                        attempted = isolated.attempted();
+                        applied = isolated.applied();
+                        break;
+                    }
+                    if (givingUp()) {
+                        // not stored, and not lost fences either: nothing is handed on
+                        gaveUp = true;
+                        dropped += attempted.size();
+                        return;
+                    }
+                    outage.failed("storing " + attempted.size() + " job completions", ex);
+                    pauseBeforeRetry();
                 }
-                outage.failed("storing " + attempted.size() + " job completions", ex);
-                pauseBeforeRetry();
+            }
+            try {
+                afterWrite.accept(attempted, applied);
+            }
+            catch (RuntimeException ex) {
+                log.error("Failed to hand on {} stored completions", attempted.size(), ex);
             }
         }
-        try {
-            afterWrite.accept(attempted, applied);
-        }
-        catch (RuntimeException ex) {
-            log.error("Failed to hand on {} stored completions", attempted.size(), ex);
+        finally {
+            if (claim != null) {
+                refill.claimed(claim, claimed);
+            }
         }
     }
 

@@ -11,8 +11,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import dev.spindle.job.Job;
+import dev.spindle.store.Claim;
 import dev.spindle.store.JobStore;
 import dev.spindle.store.Lease;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The dispatch loop's source of jobs, the same for both stores: with free slots, claim the next
@@ -110,6 +112,25 @@ final class Dispatcher {
             }
             awaitWork(now);
         }
+    }
+
+    /**
+     * A claim to ride along with the next completion write: the slots free now (the attempts being
+     * completed freed them), while jobs are queued; null when there is nothing to fill, the node
+     * holds back, or the slots are closed.
+     */
+    @Nullable Claim refill() {
+        if (queued.get() <= 0 || holdBack.getAsBoolean()) {
+            return null;
+        }
+        int free = slots.tryAcquire(claimBatch);
+        return free == 0 ? null : new Claim(free, lease.get(), clock.instant());
+    }
+
+    /** What a refill claimed (nothing if its write failed): the slots it did not fill go back. */
+    void refilled(Claim claim, List<Job> claimed) {
+        slots.release(claim.max() - claimed.size());
+        queued.addAndGet(-claimed.size());
     }
 
     private void awaitWork(Instant now) throws InterruptedException {

@@ -55,6 +55,19 @@ final class Slots {
         }
     }
 
+    /** Takes up to {@code max} free slots without waiting; 0 when none is free or the slots are closed. */
+    int tryAcquire(int max) {
+        lock.lock();
+        try {
+            int taken = closed ? 0 : Math.min(max, available());
+            running += taken;
+            return taken;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
     private int available() {
         return Math.max(0, Math.min(concurrency - running, 2 * concurrency - running - storing));
     }

@@ -35,6 +35,7 @@ import dev.spindle.job.JobMetrics.Outcome;
 import dev.spindle.job.JobWatchers;
 import dev.spindle.memory.MemoryMonitor;
 import dev.spindle.pool.Execution.Stop;
+import dev.spindle.store.Claim;
 import dev.spindle.store.Completion;
 import dev.spindle.store.JobStore;
 import dev.spindle.store.Lease;
@@ -169,7 +170,19 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         this.dispatcher = new Dispatcher(store, slots, clock,
                 () -> new Lease(identity.node(), identity.instance(), clock.instant().plus(cluster.leaseTtl())),
                 cluster.pollInterval(), properties.claimBatch(), properties.maxQueued(), holdBack, outage);
-        this.writer = new CompletionWriter(store, identity.instance(), this::afterWrite, outage);
+        this.writer = new CompletionWriter(store, identity.instance(), this::afterWrite, new CompletionWriter.Refill() {
+
+            @Override
+            public @Nullable Claim claim() {
+                return dispatcher.refill();
+            }
+
+            @Override
+            public void claimed(Claim claim, List<Job> jobs) {
+                dispatcher.refilled(claim, jobs);
+                startAll(jobs);
+            }
+        }, slots::running, outage);
         this.timeouts = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("spindle-timeouts").daemon().factory());
         this.timeouts.setRemoveOnCancelPolicy(true);
         this.housekeeping = Executors
@@ -435,18 +448,23 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
                 // only a stop ends the loop
                 continue;
             }
-            for (Job job : claimed) {
-                try {
-                    start(job);
-                }
-                catch (RuntimeException | Error ex) {
-                    // one job that cannot start fails alone; the loop goes on
-                    log.error("Job {} could not be started; failing it: {}", job.id(), ex.toString(), ex);
-                    executions.remove(job.id());
-                    slots.ended();
-                    writer.complete(Completion.failed(job.id(), job.fencingToken(),
-                            new JobError(INTERNAL_ERROR, "The worker pool could not start this job: " + ex), clock.instant()));
-                }
+            startAll(claimed);
+        }
+    }
+
+    /** Starts claimed jobs (from the dispatch loop, or from a completion write's refill). */
+    private void startAll(List<Job> claimed) {
+        for (Job job : claimed) {
+            try {
+                start(job);
+            }
+            catch (RuntimeException | Error ex) {
+                // one job that cannot start fails alone; the loop goes on
+                log.error("Job {} could not be started; failing it: {}", job.id(), ex.toString(), ex);
+                executions.remove(job.id());
+                slots.ended();
+                writer.complete(Completion.failed(job.id(), job.fencingToken(),
+                        new JobError(INTERNAL_ERROR, "The worker pool could not start this job: " + ex), clock.instant()));
             }
         }
     }

@@ -240,6 +240,11 @@ class JdbcJobStore implements JobStore {
         if (max <= 0) {
             return List.of();
         }
+        return write(() -> claimNow(max, lease, now));
+    }
+
+    /** The claim's statement, inside the caller's transaction. */
+    private List<Job> claimNow(int max, Lease lease, Instant now) {
         ClaimStep.Candidates candidates = claimStep.candidates(max, now);
         List<Object> params = new ArrayList<>(List.of(dialect.instant(now), lease.node(), lease.instance(),
                 dialect.instant(lease.until())));
@@ -250,19 +255,21 @@ class JdbcJobStore implements JobStore {
                                 progress = NULL
                 WHERE id IN (%s)
                 RETURNING\s""".formatted(candidates.sql()) + COLUMNS;
-        List<Job> claimed = write(() -> jdbc.sql(sql).params(params).query(jobMapper).list());
-        return claimed.stream().sorted(DISPATCH_ORDER).toList();
+        return jdbc.sql(sql).params(params).query(jobMapper).list().stream().sorted(DISPATCH_ORDER).toList();
     }
 
     @Override
-    public List<Completion> complete(String instance, List<Completion> completions, List<Progress> progress) {
-        if (completions.isEmpty() && progress.isEmpty()) {
-            return List.of();
+    public Completed complete(String instance, List<Completion> completions, List<Progress> progress,
+            @Nullable Claim claim) {
+        boolean claiming = claim != null && claim.max() > 0;
+        if (completions.isEmpty() && progress.isEmpty() && !claiming) {
+            return new Completed(List.of(), List.of());
         }
         return write(() -> {
             Set<String> cancelAsked = cancelsAsked(instance, completions);
             recordProgress(progress);
-            return completeNow(completions, cancelAsked);
+            List<Completion> applied = completeNow(completions, cancelAsked);
+            return new Completed(applied, claiming ? claimNow(claim.max(), claim.lease(), claim.now()) : List.of());
         });
     }
 

@@ -7,6 +7,7 @@ import java.util.Optional;
 import dev.spindle.job.Job;
 import dev.spindle.job.JobPage;
 import dev.spindle.job.JobQuery;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Durable job storage. Every state change is a conditional write (it names the state it expects),
@@ -61,7 +62,17 @@ public interface JobStore {
      * @param instance the process whose attempts these are
      * @return the completions that changed their job, as stored (a cancelled one as {@code CANCELLED})
      */
-    List<Completion> complete(String instance, List<Completion> completions, List<Progress> progress);
+    default List<Completion> complete(String instance, List<Completion> completions, List<Progress> progress) {
+        return complete(instance, completions, progress, null).applied();
+    }
+
+    /**
+     * {@link #complete(String, List, List)}, and in the same transaction {@link #claim} for the
+     * slots those attempts freed: one commit ends a batch of attempts and starts the next.
+     *
+     * @param claim the claim to make after the completions, or null for none
+     */
+    Completed complete(String instance, List<Completion> completions, List<Progress> progress, @Nullable Claim claim);
 
     /**
      * The process is alive: renews the leases of the jobs it runs and its row in the registry, and

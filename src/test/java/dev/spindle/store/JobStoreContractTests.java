@@ -348,6 +348,46 @@ abstract class JobStoreContractTests {
     }
 
     @Test
+    void aCompletionWriteClaimsTheNextDueJobsInTheSameTransaction() {
+        NewJob first = aJob().priority(5).build();
+        store.insert(List.of(first));
+        Job running = claim(N1).getFirst();
+        NewJob high = aJob().priority(8).build();
+        NewJob low = aJob().priority(1).build();
+        NewJob later = new NewJob(TestStores.nextId(), "noop", JSON.readTree("{}"), 9, 3, Duration.ofSeconds(30),
+                now.plusSeconds(60), null, now);
+        store.insert(List.of(low, high, later));
+
+        Completed done = store.complete(N1, List.of(Completion.succeeded(running.id(), running.fencingToken(), null, now)),
+                List.of(), new Claim(5, new Lease("n", N1, now.plusSeconds(30)), now));
+
+        assertThat(done.applied()).extracting(Completion::id).containsExactly(first.id());
+        assertThat(done.claimed()).extracting(Job::id).containsExactly(high.id(), low.id());
+        assertThat(done.claimed()).allSatisfy(job -> assertThat(job.state()).isEqualTo(JobState.RUNNING));
+        assertThat(store.find(first.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(store.find(later.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(store.complete(N1, List.of(), List.of(), new Claim(5, new Lease("n", N1, now.plusSeconds(30)), now))
+            .claimed()).isEmpty();
+    }
+
+    @Test
+    void aCompletionWriteThatFailsClaimsNothing() {
+        store.insert(List.of(aJob().build()));
+        Job running = claim(N1).getFirst();
+        NewJob next = aJob().build();
+        store.insert(List.of(next));
+        // a result over the store's 1 MB limit fails the whole write
+        Completion tooLarge = Completion.succeeded(running.id(), running.fencingToken(),
+                JSON.createObjectNode().put("blob", "x".repeat(1_100_000)), now);
+
+        assertThatThrownBy(() -> store.complete(N1, List.of(tooLarge), List.of(),
+                new Claim(5, new Lease("n", N1, now.plusSeconds(30)), now)))
+            .isInstanceOf(RuntimeException.class);
+        assertThat(store.find(next.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
+        assertThat(store.find(running.id()).orElseThrow().state()).isEqualTo(JobState.RUNNING);
+    }
+
+    @Test
     void completionUnderAnOlderFencingTokenDoesNothing() {
         NewJob job = aJob().build();
         store.insert(List.of(job));
