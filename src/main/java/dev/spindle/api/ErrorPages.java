@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 
-import jakarta.servlet.RequestDispatcher;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import org.apache.catalina.Valve;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
@@ -15,75 +12,34 @@ import org.apache.catalina.valves.ErrorReportValve;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
+import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
-import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.stereotype.Controller;
-import org.springframework.web.bind.annotation.RequestMapping;
 
 /**
- * Every error the API port answers is problem+json, in two places for the whole port, none per
- * controller: the {@code /error} dispatch (errors raised inside the application but outside Spring
- * MVC's handlers, and a direct request for {@code /error}, which is an unknown path), and Tomcat's
- * error report valve (requests Tomcat refuses before any servlet sees them: a malformed request
- * line, an oversized header, an encoded {@code /} or NUL in the path). Errors Spring MVC raises
- * (404, 405, 406, 415, bad bodies) are {@link ApiExceptionHandler}'s.
+ * Every error the API port answers is problem+json, from three places for the whole port, none
+ * per controller: Tomcat's error report valve (this class: requests Tomcat refuses before any
+ * servlet sees them, such as a malformed request line, an oversized header, an encoded {@code /} or
+ * NUL in the path), the {@code /error} dispatch ({@link ProblemErrorController}: errors raised
+ * inside the application but outside Spring MVC's handlers, and a request for {@code /error}
+ * itself), and {@link ApiExceptionHandler} (what Spring MVC raises: 404, 405, 406, 415, bad bodies).
  */
-@Configuration(proxyBeanMethods = false)
+@ManagementContextConfiguration(value = ManagementContextType.ANY, proxyBeanMethods = false)
 class ErrorPages {
 
-    @Bean
-    ProblemErrorController problemErrorController(JsonMapper json) {
-        return new ProblemErrorController(json);
-    }
-
+    /**
+     * The valve on every port: this class is a configuration of the application (found by the
+     * component scan) and of the management port's own context (listed in
+     * {@code META-INF/spring/…ManagementContextConfiguration.imports}), whose Tomcat is another.
+     */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReports(JsonMapper json) {
         return new ProblemErrorReports(json);
-    }
-
-    /** Replaces Boot's error controller: problem+json for any status, and 404 for {@code GET /error} itself. */
-    @Controller
-    static final class ProblemErrorController implements ErrorController {
-
-        private final JsonMapper json;
-
-        ProblemErrorController(JsonMapper json) {
-            this.json = json;
-        }
-
-        @RequestMapping("${server.error.path:/error}")
-        void error(HttpServletRequest request, HttpServletResponse response) throws IOException {
-            Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
-            if (!(code instanceof Integer status)) {
-                // not an error dispatch: someone asked for /error, which is no resource of the API
-                write(response, 404, "No endpoint " + request.getMethod() + " " + request.getRequestURI(),
-                        request.getRequestURI());
-                return;
-            }
-            Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
-            write(response, status, detail(status, request.getAttribute(RequestDispatcher.ERROR_MESSAGE)),
-                    uri instanceof String path ? path : null);
-        }
-
-        private void write(HttpServletResponse response, int status, String detail, @Nullable String instance)
-                throws IOException {
-            response.setStatus(status);
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            json.writeValue(response.getOutputStream(), ProblemResponses.problem(status, null, detail, instance));
-        }
-
-        private static String detail(int status, @Nullable Object message) {
-            if (status >= 500) {
-                return "Spindle failed to handle the request; the error is logged";
-            }
-            return message instanceof String text && !text.isBlank() ? text : describe(status);
-        }
     }
 
     /** Installs {@link ProblemErrorReportValve} in place of Tomcat's HTML error report on the API port. */
@@ -132,7 +88,7 @@ class ErrorPages {
             if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
                 return;
             }
-            String detail = status >= 500 ? "Spindle failed to handle the request; the error is logged"
+            String detail = status == 500 ? "Spindle failed to handle the request; the error is logged"
                     : describe(status);
             try {
                 response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
@@ -153,12 +109,13 @@ class ErrorPages {
     static String describe(int status) {
         return switch (status) {
             case 400 -> "The request could not be read: a malformed request line or header, a header over the size "
-                    + "limit, or a path with an encoded '/', '\\\\' or NUL character. It was not processed.";
+                    + "limit, or a path with an encoded '/', '\\' or NUL character. It was not processed.";
             case 404 -> "No such resource";
             case 405 -> "The method is not allowed on this resource";
             case 413 -> "The request is larger than the server accepts; it was not processed";
             case 414 -> "The request line is longer than the server accepts; it was not processed";
             case 431 -> "The request's headers are larger than the server accepts; it was not processed";
+            case 505 -> "HTTP Version Not Supported: speak HTTP/1.1; the request was not processed";
             default -> {
                 HttpStatus known = HttpStatus.resolve(status);
                 yield (known != null ? known.getReasonPhrase() : "Error " + status) + "; the request was not processed";
