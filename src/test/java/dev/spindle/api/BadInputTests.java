@@ -138,6 +138,8 @@ class BadInputTests {
             method not allowed       | DELETE /api/v1/jobs HTTP/1.1\\r\\nHost: x                        | 405 | DELETE
             only HTML accepted       | GET /api/v1/jobs HTTP/1.1\\r\\nHost: x\\r\\nAccept: text/html     | 406 | Acceptable representations
             only HTML for a submit   | POST /api/v1/jobs HTTP/1.1\\r\\nHost: x\\r\\nAccept: text/html\\r\\nContent-Type: application/json\\r\\nContent-Length: 16 | 406 | Acceptable representations
+            unparsable Accept        | GET /api/v1/jobs HTTP/1.1\\r\\nHost: x\\r\\nAccept: garbage  | 400 | Accept: 'garbage' is not a valid media type
+            unparsable Accept, 405   | PUT /api/v1/job-types HTTP/1.1\\r\\nHost: x\\r\\nAccept: garbage | 400 | Accept: 'garbage'
             text body                | POST /api/v1/jobs HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: text/plain\\r\\nContent-Length: 16 | 415 | text/plain
             """)
     void requestsRefusedBeforeOrOutsideTheControllersGetAProblem(String name, String head, int status, String detail) {
