@@ -49,6 +49,11 @@ class InputFuzzTests {
 
     private static final int CASES = Integer.getInteger("spindle.fuzz.cases", 3_000);
 
+    /** How many cases this store gets (a subclass runs the same on PostgreSQL). */
+    int cases() {
+        return CASES;
+    }
+
     /** The longest a well-behaved client may wait for one answer while the fuzzing runs. */
     private static final Duration PATIENCE = Duration.ofSeconds(5);
 
@@ -63,7 +68,9 @@ class InputFuzzTests {
 
     @Test
     void hostileInputNeverBreaksTheServiceNorStoresAnything() throws Exception {
-        System.out.println("InputFuzzTests seed " + SEED + ", " + CASES + " cases (-Dspindle.fuzz.seed=" + SEED + ")");
+        int cases = cases();
+        System.out.println(getClass().getSimpleName() + " seed " + SEED + ", " + cases + " cases (-Dspindle.fuzz.seed="
+                + SEED + ")");
         Random random = new Random(SEED);
         Generator generate = new Generator(random, "fuzz-" + SEED + "-");
         Api api = new Api(port);
@@ -75,7 +82,7 @@ class InputFuzzTests {
         WellBehavedClient client = new WellBehavedClient(api, resp.port());
         try (RespClient fuzzResp = new RespClient(resp.port())) {
             client.start();
-            for (int i = 0; i < CASES && violations.size() < 20; i++) {
+            for (int i = 0; i < cases && violations.size() < 20; i++) {
                 int kind = random.nextInt(10);
                 String label = "case " + i + " (seed " + SEED + ")";
                 if (kind < 5) {
