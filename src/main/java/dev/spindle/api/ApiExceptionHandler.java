@@ -2,11 +2,13 @@ package dev.spindle.api;
 
 import java.util.Arrays;
 
+import dev.spindle.job.InvalidInputException;
 import dev.spindle.job.InvalidJobException;
 import dev.spindle.job.JobConflictException;
 import dev.spindle.job.JobNotFoundException;
 import dev.spindle.job.JsonFaults;
 import dev.spindle.job.OverloadedException;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +43,20 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Invalid job", ex.getMessage());
         problem.setProperty("errors", ex.errors());
         return problem;
+    }
+
+    @ExceptionHandler
+    ProblemDetail invalidInput(InvalidInputException ex) {
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Invalid request", ex.getMessage());
+        problem.setProperty("errors", ex.errors());
+        return problem;
+    }
+
+    /** Tomcat could not decode a query parameter (bad percent-encoding, not UTF-8): the client's fault. */
+    @ExceptionHandler
+    ProblemDetail undecodableParameter(InvalidParameterException ex) {
+        return problem(HttpStatus.BAD_REQUEST, "Invalid request",
+                "A query parameter is not valid percent-encoded UTF-8; nothing was read");
     }
 
     @ExceptionHandler

@@ -56,6 +56,9 @@ public class JobService implements SmartLifecycle {
 
     private static final int CANCEL_PASSES = 5;
 
+    /** Longer than any id Spindle makes: such an id is unknown without a store lookup. */
+    private static final int MAX_ID = 64;
+
     private final JobStore store;
 
     private final WorkerPool pool;
@@ -105,8 +108,22 @@ public class JobService implements SmartLifecycle {
         return submitAll(requests, true);
     }
 
+    /** The job, or empty when there is none (or {@code id} cannot be a job's id). */
     public Optional<Job> find(String id) {
-        return store.find(id);
+        return possibleId(id) ? store.find(id) : Optional.empty();
+    }
+
+    /**
+     * Whether {@code id} could name a job. Ids come from outside (a path, a RESP argument); one that
+     * cannot be a job's is answered as unknown without reaching the store, where a NUL character
+     * is an error (PostgreSQL) rather than a miss.
+     */
+    private static boolean possibleId(String id) {
+        return id.length() <= MAX_ID && id.indexOf('\0') < 0;
+    }
+
+    private static JobNotFoundException notFound(String id) {
+        return new JobNotFoundException(id.length() <= MAX_ID ? id : id.substring(0, MAX_ID) + "…");
     }
 
     /**
@@ -115,6 +132,9 @@ public class JobService implements SmartLifecycle {
      * @throws JobNotFoundException when there is no such job
      */
     public Job await(String id, Duration wait) {
+        if (!possibleId(id)) {
+            throw notFound(id);
+        }
         Job job = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
         if (job.state().isTerminal() || wait.isZero() || wait.isNegative()) {
             return job;
@@ -143,7 +163,14 @@ public class JobService implements SmartLifecycle {
         }
     }
 
+    /** A page of jobs; a filter holding a NUL character is refused (it could match nothing anyway). */
     public JobPage list(JobQuery query) {
+        List<String> errors = new ArrayList<>();
+        InputChecks.text("type", query.type(), errors);
+        InputChecks.text("after", query.after(), errors);
+        if (!errors.isEmpty()) {
+            throw new InvalidInputException(errors);
+        }
         return store.list(query);
     }
 
@@ -160,6 +187,9 @@ public class JobService implements SmartLifecycle {
      * @throws JobConflictException when the job has already finished
      */
     public Cancellation cancel(String id) {
+        if (!possibleId(id)) {
+            throw notFound(id);
+        }
         // a job can move between QUEUED and RUNNING between two steps (claimed, or re-queued for a
         // retry); each pass follows it, and a few passes always settle it
         for (int pass = 0; pass < CANCEL_PASSES; pass++) {
@@ -189,6 +219,9 @@ public class JobService implements SmartLifecycle {
      * @throws JobConflictException when the job is not FAILED or CANCELLED
      */
     public Job retry(String id) {
+        if (!possibleId(id)) {
+            throw notFound(id);
+        }
         // an unknown job or one in the wrong state is said so even while new work is refused
         Job current = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
         if (current.state() != JobState.FAILED && current.state() != JobState.CANCELLED) {
@@ -324,23 +357,33 @@ public class JobService implements SmartLifecycle {
         }
     }
 
-    private @Nullable NewJob prepare(JobRequest request, Instant now, String prefix, List<String> errors) {
+    private @Nullable NewJob prepare(@Nullable JobRequest request, Instant now, String prefix, List<String> errors) {
+        if (request == null) {
+            errors.add((prefix.isEmpty() ? "body" : prefix.substring(0, prefix.length() - 1))
+                    + ": must be a job object, not null");
+            return null;
+        }
         int before = errors.size();
         for (ConstraintViolation<JobRequest> violation : validator.validate(request)) {
             errors.add(prefix + violation.getPropertyPath() + ": " + violation.getMessage());
         }
+        InputChecks.text(prefix + "type", request.type(), errors);
+        InputChecks.text(prefix + "idempotencyKey", request.idempotencyKey(), errors);
         JsonNode payload = request.payload() == null ? JsonNodeFactory.instance.objectNode() : request.payload();
+        int beforePayload = errors.size();
         if (!payload.isObject()) {
             errors.add(prefix + "payload: must be a JSON object");
         }
+        InputChecks.json(prefix + "payload", payload, errors);
+        boolean payloadReadable = errors.size() == beforePayload;
         String type = request.type();
-        if (type != null && !type.isBlank()) {
+        if (type != null && !type.isBlank() && type.indexOf('\0') < 0) {
             Optional<JobHandler> handler = handlers.find(type);
             if (handler.isEmpty()) {
                 errors.add(prefix + "type: unknown job type '" + type + "'; known types: "
                         + String.join(", ", handlers.all().stream().map(JobHandler::type).toList()));
             }
-            else if (payload.isObject()) {
+            else if (payloadReadable) {
                 try {
                     handler.get().validate(payload);
                 }
@@ -351,23 +394,52 @@ public class JobService implements SmartLifecycle {
         }
         Duration timeout = request.timeout() == null ? properties.defaultTimeout() : request.timeout();
         if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(properties.maxTimeout()) > 0) {
-            errors.add(prefix + "timeout: must be more than PT0S and at most " + properties.maxTimeout());
+            errors.add(prefix + "timeout: must be more than PT0S and at most " + properties.maxTimeout()
+                    + " (spindle.jobs.max-timeout)");
         }
-        if (request.delay() != null && request.runAt() != null) {
-            errors.add(prefix + "delay: give either runAt or delay, not both");
-        }
-        if (request.delay() != null && request.delay().isNegative()) {
-            errors.add(prefix + "delay: must not be negative");
-        }
+        Instant runAt = start(request, now, prefix, errors);
         if (errors.size() > before) {
             return null;
         }
-        Instant runAt = request.runAt() != null ? request.runAt().truncatedTo(ChronoUnit.MICROS)
-                : request.delay() != null ? now.plus(request.delay()) : now;
         return new NewJob(ids.generate().toString(), type, payload,
                 request.priority() == null ? JobRequest.DEFAULT_PRIORITY : request.priority(),
                 request.maxAttempts() == null ? properties.defaultMaxAttempts() : request.maxAttempts(), timeout, runAt,
                 request.idempotencyKey(), now);
+    }
+
+    /**
+     * When the job may start: now, after {@code delay}, or at {@code runAt}. Either way no later than
+     * {@code spindle.jobs.max-delay} from now, and a {@code runAt} no earlier than
+     * {@link JobProperties#MAX_DELAY_LIMIT} (about 100 years) ago: every instant stays far inside
+     * what the stores and {@link Duration} arithmetic hold.
+     */
+    private Instant start(JobRequest request, Instant now, String prefix, List<String> errors) {
+        Duration maxDelay = properties.maxDelay();
+        if (request.delay() != null && request.runAt() != null) {
+            errors.add(prefix + "delay: give either runAt or delay, not both");
+            return now;
+        }
+        if (request.delay() != null) {
+            Duration delay = request.delay();
+            if (delay.isNegative() || delay.compareTo(maxDelay) > 0) {
+                errors.add(prefix + "delay: must be from PT0S to " + maxDelay + " (spindle.jobs.max-delay)");
+                return now;
+            }
+            return now.plus(delay);
+        }
+        if (request.runAt() != null) {
+            Instant runAt = request.runAt();
+            Instant earliest = now.minus(JobProperties.MAX_DELAY_LIMIT);
+            Instant latest = now.plus(maxDelay);
+            if (runAt.isBefore(earliest) || runAt.isAfter(latest)) {
+                errors.add(prefix + "runAt: must be from " + earliest.truncatedTo(ChronoUnit.SECONDS) + " to "
+                        + latest.truncatedTo(ChronoUnit.SECONDS) + " (at most " + maxDelay
+                        + " from now, spindle.jobs.max-delay; at most 100 years ago)");
+                return now;
+            }
+            return runAt.truncatedTo(ChronoUnit.MICROS);
+        }
+        return now;
     }
 
     // --- lifecycle: intake ----------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.spindle.job;
 import java.util.List;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.exc.InvalidFormatException;
 import tools.jackson.databind.exc.MismatchedInputException;
@@ -29,8 +30,12 @@ public final class JsonFaults {
             return field + ": expected a " + mismatch.getTargetType().getSimpleName() + hint(mismatch.getTargetType())
                     + " (" + jackson.getOriginalMessage() + ")";
         }
+        if (jackson instanceof InputCoercionException coercion) {
+            return field + ": the number is out of the range of " + coercion.getTargetType().getSimpleName() + " ("
+                    + jackson.getOriginalMessage() + ")";
+        }
         if (jackson instanceof StreamReadException) {
-            return "Malformed JSON: " + jackson.getOriginalMessage();
+            return "Malformed JSON" + (path.isEmpty() ? "" : " at " + path) + ": " + jackson.getOriginalMessage();
         }
         return field + ": " + jackson.getOriginalMessage();
     }

@@ -24,7 +24,7 @@ class SleepJobHandler implements JobHandler {
     @Override
     public void validate(JsonNode payload) {
         JsonNode ms = payload.get("ms");
-        if (ms == null || !ms.isIntegralNumber() || ms.asLong() < 0 || ms.asLong() > MAX_MS) {
+        if (ms == null || !ms.isIntegralNumber() || !ms.canConvertToLong() || ms.asLong() < 0 || ms.asLong() > MAX_MS) {
             throw new IllegalArgumentException("payload.ms must be a whole number of milliseconds from 0 to " + MAX_MS);
         }
     }

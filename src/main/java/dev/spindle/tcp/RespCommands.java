@@ -44,9 +44,6 @@ final class RespCommands {
     private static final Map<String, Command> BY_NAME = Arrays.stream(Command.values())
         .collect(Collectors.toUnmodifiableMap(Command::name, command -> command));
 
-    /** Longer than any id Spindle makes: such a GET needs no store lookup. */
-    private static final int MAX_ID = 64;
-
     private final JobService jobs;
 
     private final JsonMapper json;
@@ -130,7 +127,7 @@ final class RespCommands {
                     arity(out, command);
                 }
                 else {
-                    job(find(text(arguments.get(1))), out);
+                    job(jobs.find(text(arguments.get(1))), out);
                 }
             }
             case WAIT -> {
@@ -176,10 +173,6 @@ final class RespCommands {
         out.bulk(jobs.submit(request).job().id());
     }
 
-    private Optional<Job> find(String id) {
-        return id.length() > MAX_ID ? Optional.empty() : jobs.find(id);
-    }
-
     private void await(String id, String timeout, RespWriter out) {
         long millis;
         try {
@@ -193,10 +186,6 @@ final class RespCommands {
             out.error("ERR timeout must be a whole number of milliseconds from 0 to " + properties.maxWait().toMillis());
             return;
         }
-        if (id.length() > MAX_ID) {
-            out.nil();
-            return;
-        }
         try {
             job(Optional.of(jobs.await(id, Duration.ofMillis(millis))), out);
         }
@@ -206,9 +195,6 @@ final class RespCommands {
     }
 
     private boolean cancel(String id) {
-        if (id.length() > MAX_ID) {
-            return false;
-        }
         try {
             jobs.cancel(id);
             return true;
