@@ -18,6 +18,7 @@ import dev.spindle.Api;
 import dev.spindle.Api.Response;
 import dev.spindle.RespCommand;
 import dev.spindle.SpindleTest;
+import dev.spindle.StoredJobs;
 import dev.spindle.job.JobWatchers;
 import dev.spindle.tcp.RespServer;
 import org.junit.jupiter.api.AfterEach;
@@ -29,6 +30,7 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,7 +43,8 @@ import static org.awaitility.Awaitility.await;
  * own bound are refused so they cannot crowd out submits.
  */
 @SpindleTest
-@TestPropertySource(properties = { "spindle.api.header-timeout=1s", "spindle.api.max-waiting=20" })
+@TestPropertySource(properties = { "spindle.api.header-timeout=1s", "spindle.api.body-timeout=1s",
+        "spindle.api.max-waiting=20" })
 class SlowClientTests {
 
     private static final int SLOW_CONNECTIONS = 500;
@@ -57,6 +60,9 @@ class SlowClientTests {
 
     @Autowired
     RespServer resp;
+
+    @Autowired
+    JdbcClient jdbc;
 
     Api api;
 
@@ -111,6 +117,43 @@ class SlowClientTests {
     }
 
     @Test
+    void aTrickledBodyGets408AtTheBodyDeadlineAndStoresNothing() throws Exception {
+        long jobsBefore = StoredJobs.count(jdbc);
+        String body = "{\"type\": \"noop\", \"payload\": {\"pad\": \"" + "x".repeat(200) + "\"}}";
+        try (Socket socket = new Socket("127.0.0.1", port);
+                ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor()) {
+            sockets.add(socket);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST /api/v1/jobs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
+            int[] sent = { 0 };
+            long started = System.nanoTime();
+            // a body byte every 50 ms: 200+ bytes would take over 10 s
+            trickle.scheduleAtFixedRate(() -> {
+                try {
+                    if (sent[0] < bytes.length) {
+                        socket.getOutputStream().write(bytes[sent[0]++]);
+                    }
+                }
+                catch (IOException ex) {
+                    throw new IllegalStateException(ex);
+                }
+            }, 0, 50, TimeUnit.MILLISECONDS);
+
+            String answer = readResponse(socket.getInputStream());
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("application/problem+json")
+                .contains("spindle.api.body-timeout");
+            assertThat(took).isBetween(Duration.ofMillis(900), Duration.ofSeconds(4));
+            // and the server does not drain the rest of the trickle: it closes
+            assertThat(untilClosed(socket, started)).isLessThan(Duration.ofSeconds(5));
+        }
+        assertThat(StoredJobs.count(jdbc)).isEqualTo(jobsBefore);
+    }
+
+    @Test
     void aFloodOfLongPollsIsRefusedBeyondMaxWaitingAndSubmitsGoOn() throws Exception {
         String id = api.submit("{\"type\": \"noop\", \"delay\": \"PT1H\"}");
         try (ExecutorService pollers = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -150,6 +193,19 @@ class SlowClientTests {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         assertThat(response.status()).isEqualTo(status);
         assertThat(took).isLessThan(Duration.ofSeconds(1));
+    }
+
+    /** One response: the head and a problem body, read up to the body's closing brace. */
+    private static String readResponse(InputStream in) throws IOException {
+        StringBuilder response = new StringBuilder();
+        int b;
+        while ((b = in.read()) != -1) {
+            response.append((char) b);
+            if (b == '}' && response.indexOf("\r\n\r\n") > 0) {
+                break;
+            }
+        }
+        return response.toString();
     }
 
     /** How long after {@code started} the server closed the connection (the read sees end of stream or a reset). */
