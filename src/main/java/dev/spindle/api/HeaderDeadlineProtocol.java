@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * it likes. While headers are incomplete Tomcat parks the request's processor on the connection,
  * with the time its first byte came ({@code markStartTime}); a sweeper a few times per deadline
  * closes those that are too old, through the same error path as Tomcat's read timeout.
+ *
+ * <p>While the connector holds nine tenths of its {@code maxConnections}, the deadline is the
+ * shorter {@code crowdedHeaderTimeout}: a client that sends its request at once is never touched,
+ * and the places tricklers held go to the connections waiting in the accept queue.
  * Public only because Tomcat instantiates the protocol by class name.
  */
 public class HeaderDeadlineProtocol extends Http11NioProtocol {
@@ -31,6 +35,8 @@ public class HeaderDeadlineProtocol extends Http11NioProtocol {
     private static final Logger log = LoggerFactory.getLogger(HeaderDeadlineProtocol.class);
 
     private volatile long headerTimeout = 10_000;
+
+    private volatile long crowdedHeaderTimeout = 1_000;
 
     private volatile @Nullable ScheduledExecutorService sweeper;
 
@@ -43,6 +49,15 @@ public class HeaderDeadlineProtocol extends Http11NioProtocol {
         this.headerTimeout = headerTimeout;
     }
 
+    /** Milliseconds allowed instead while the connector is nearly full; at most the header timeout. */
+    public long getCrowdedHeaderTimeout() {
+        return crowdedHeaderTimeout;
+    }
+
+    public void setCrowdedHeaderTimeout(long crowdedHeaderTimeout) {
+        this.crowdedHeaderTimeout = crowdedHeaderTimeout;
+    }
+
     @Override
     public void start() throws Exception {
         super.start();
@@ -50,7 +65,7 @@ public class HeaderDeadlineProtocol extends Http11NioProtocol {
         if (timeout > 0) {
             ScheduledExecutorService sweep = Executors
                 .newSingleThreadScheduledExecutor(Thread.ofPlatform().name("spindle-http-header-deadline").daemon().factory());
-            long every = Math.max(10, Math.min(1000, timeout / 4));
+            long every = Math.max(10, Math.min(250, Math.min(timeout, crowdedHeaderTimeout) / 4));
             sweep.scheduleWithFixedDelay(this::closeLateRequests, every, every, TimeUnit.MILLISECONDS);
             sweeper = sweep;
         }
@@ -78,13 +93,16 @@ public class HeaderDeadlineProtocol extends Http11NioProtocol {
 
     private void closeLateRequests() {
         try {
-            long startedBefore = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(headerTimeout);
+            long max = getMaxConnections();
+            boolean crowded = max > 0 && getEndpoint().getConnectionCount() * 10 >= max * 9;
+            long timeout = crowded ? Math.min(headerTimeout, crowdedHeaderTimeout) : headerTimeout;
+            long startedBefore = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(timeout);
             for (SocketWrapperBase<NioChannel> connection : getEndpoint().getConnections()) {
                 // a processor parked on the connection, not async: a request whose headers are still coming
                 if (connection.getCurrentProcessor() instanceof Http11Processor processor && !processor.isAsync()) {
                     long started = processor.getRequest().getStartTimeNanos();
                     if (started != -1 && started - startedBefore < 0) {
-                        close(connection);
+                        close(connection, timeout);
                     }
                 }
             }
@@ -95,10 +113,9 @@ public class HeaderDeadlineProtocol extends Http11NioProtocol {
         }
     }
 
-    private void close(SocketWrapperBase<NioChannel> connection) {
-        log.debug("Closing HTTP connection from {}: headers not received within {} ms", connection.getRemoteAddr(),
-                headerTimeout);
-        connection.setError(new SocketTimeoutException("request headers not received within " + headerTimeout + " ms"));
+    private void close(SocketWrapperBase<NioChannel> connection, long timeout) {
+        log.debug("Closing HTTP connection from {}: headers not received within {} ms", connection.getRemoteAddr(), timeout);
+        connection.setError(new SocketTimeoutException("request headers not received within " + timeout + " ms"));
         if (!getEndpoint().processSocket(connection, SocketEvent.ERROR, true)) {
             connection.close();
         }

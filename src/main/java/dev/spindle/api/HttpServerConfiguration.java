@@ -9,7 +9,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The API port's connector: {@link HeaderDeadlineProtocol} with {@code spindle.api.header-timeout}.
+ * The API port's connector: {@link HeaderDeadlineProtocol} with {@code spindle.api.header-timeout}
+ * and {@code crowded-header-timeout}.
  * The management port is a server of its own that this does not touch, so probes keep their
  * connections however the API port is flooded.
  */
@@ -23,6 +24,7 @@ class HttpServerConfiguration {
             factory.addConnectorCustomizers((TomcatConnectorCustomizer) connector -> {
                 if (connector.getProtocolHandler() instanceof HeaderDeadlineProtocol protocol) {
                     protocol.setHeaderTimeout(properties.headerTimeout().toMillis());
+                    protocol.setCrowdedHeaderTimeout(properties.crowdedHeaderTimeout().toMillis());
                 }
             });
         };

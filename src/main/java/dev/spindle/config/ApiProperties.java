@@ -20,6 +20,8 @@ import org.springframework.validation.annotation.Validated;
  * @param headerTimeout the longest a request may take from its first byte to its last header on the
  *        API port; a connection still sending headers then is closed (Tomcat's own
  *        {@code connection-timeout} bounds each read, which a byte a second never trips); 0: no deadline
+ * @param crowdedHeaderTimeout the header deadline instead while the API port holds 90% of
+ *        {@code server.tomcat.max-connections}, so that tricklers give their places to new clients
  * @param bodyTimeout the longest a request body may take to arrive once its headers have (checked
  *        after each read, and a read waits at most {@code server.tomcat.connection-timeout}); a
  *        later body gets 408 and the connection is closed; 0: no deadline
@@ -34,6 +36,7 @@ public record ApiProperties(
         @DefaultValue("60s") Duration maxWait,
         @DefaultValue("1000") @Min(1) int maxWaiting,
         @DefaultValue("10s") Duration headerTimeout,
+        @DefaultValue("1s") Duration crowdedHeaderTimeout,
         @DefaultValue("30s") Duration bodyTimeout,
         @DefaultValue("1000") @Min(1) int maxBatch,
         @DefaultValue("50") @Min(1) int defaultPageSize,
