@@ -79,6 +79,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return problem(HttpStatus.CONTENT_TOO_LARGE, "Content Too Large", ex.getMessage());
     }
 
+    /** The rest of a late body may still come: the connection cannot carry another request. */
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> bodyTimeout(BodyTimeoutException ex) {
+        return ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT).header(HttpHeaders.CONNECTION, "close")
+            .body(problem(HttpStatus.REQUEST_TIMEOUT, "Request Timeout", ex.getMessage()));
+    }
+
     @ExceptionHandler
     ResponseEntity<ProblemDetail> overloaded(OverloadedException ex) {
         long seconds = Math.max(1, (ex.retryAfter().toMillis() + 999) / 1000);
@@ -108,6 +115,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         PayloadTooLargeException tooLarge = cause(ex, PayloadTooLargeException.class);
+        BodyTimeoutException late = cause(ex, BodyTimeoutException.class);
+        if (late != null) {
+            ResponseEntity<ProblemDetail> timeout = bodyTimeout(late);
+            return ResponseEntity.status(timeout.getStatusCode()).headers(headers).headers(timeout.getHeaders())
+                .body(timeout.getBody());
+        }
         ProblemDetail problem = tooLarge != null ? tooLarge(tooLarge)
                 : problem(HttpStatus.BAD_REQUEST, "Unreadable request body", describe(ex));
         return ResponseEntity.status(problem.getStatus()).headers(headers).body(problem);

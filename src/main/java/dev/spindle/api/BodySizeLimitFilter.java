@@ -1,6 +1,7 @@
 package dev.spindle.api;
 
 import java.io.IOException;
+import java.time.Duration;
 
 import dev.spindle.config.ApiProperties;
 import jakarta.servlet.FilterChain;
@@ -18,17 +19,22 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Refuses API request bodies over {@code spindle.api.max-body-size} with 413: at once when
- * Content-Length says so, and while reading when a chunked body grows past it.
+ * Content-Length says so, and while reading when a chunked body grows past it. A body still
+ * arriving {@code spindle.api.body-timeout} after the request reached the API gets 408: Tomcat's
+ * connection-timeout bounds each read, which a body trickled a byte a second never trips.
  */
 @Component
 class BodySizeLimitFilter extends OncePerRequestFilter {
 
     private final long limit;
 
+    private final Duration timeout;
+
     private final JsonMapper json;
 
     BodySizeLimitFilter(ApiProperties properties, JsonMapper json) {
         this.limit = properties.maxBodySize().toBytes();
+        this.timeout = properties.bodyTimeout();
         this.json = json;
     }
 
@@ -47,24 +53,31 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
                     new PayloadTooLargeException(limit).getMessage());
             return;
         }
-        chain.doFilter(new LimitedRequest(request, limit), response);
+        long deadline = timeout.isPositive() ? System.nanoTime() + timeout.toNanos() : 0;
+        chain.doFilter(new LimitedRequest(request, limit, timeout, deadline), response);
     }
 
     private static final class LimitedRequest extends HttpServletRequestWrapper {
 
         private final long limit;
 
+        private final Duration timeout;
+
+        private final long deadline;
+
         private ServletInputStream stream;
 
-        LimitedRequest(HttpServletRequest request, long limit) {
+        LimitedRequest(HttpServletRequest request, long limit, Duration timeout, long deadline) {
             super(request);
             this.limit = limit;
+            this.timeout = timeout;
+            this.deadline = deadline;
         }
 
         @Override
         public ServletInputStream getInputStream() throws IOException {
             if (stream == null) {
-                stream = new LimitedInputStream(super.getInputStream(), limit);
+                stream = new LimitedInputStream(super.getInputStream(), limit, timeout, deadline);
             }
             return stream;
         }
@@ -76,11 +89,18 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 
         private final long limit;
 
+        private final Duration timeout;
+
+        /** {@link System#nanoTime()} by which the body must have arrived; with a zero timeout, none. */
+        private final long deadline;
+
         private long count;
 
-        LimitedInputStream(ServletInputStream delegate, long limit) {
+        LimitedInputStream(ServletInputStream delegate, long limit, Duration timeout, long deadline) {
             this.delegate = delegate;
             this.limit = limit;
+            this.timeout = timeout;
+            this.deadline = deadline;
         }
 
         @Override
@@ -101,10 +121,14 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
             return n;
         }
 
+        /** After each read: a read itself waits at most Tomcat's connection-timeout. */
         private void count(int n) {
             count += n;
             if (count > limit) {
                 throw new PayloadTooLargeException(limit);
+            }
+            if (timeout.isPositive() && System.nanoTime() - deadline > 0 && !delegate.isFinished()) {
+                throw new BodyTimeoutException(timeout);
             }
         }
 

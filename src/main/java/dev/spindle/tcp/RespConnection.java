@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.spindle.config.TcpProperties;
+import dev.spindle.tcp.RespReader.OverBudgetException;
 import dev.spindle.tcp.RespReader.ProtocolException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -44,6 +45,8 @@ final class RespConnection implements Runnable {
 
     private final TcpMetrics metrics;
 
+    private final RespBudget budget;
+
     private final Runnable onClose;
 
     private final String client;
@@ -58,11 +61,13 @@ final class RespConnection implements Runnable {
 
     private volatile @Nullable RespReader reader;
 
-    RespConnection(Socket socket, RespCommands commands, TcpProperties limits, TcpMetrics metrics, Runnable onClose) {
+    RespConnection(Socket socket, RespCommands commands, TcpProperties limits, TcpMetrics metrics, RespBudget budget,
+            Runnable onClose) {
         this.socket = socket;
         this.commands = commands;
         this.limits = limits;
         this.metrics = metrics;
+        this.budget = budget;
         this.onClose = onClose;
         this.client = "addr:" + socket.getInetAddress().getHostAddress();
     }
@@ -77,13 +82,17 @@ final class RespConnection implements Runnable {
             log.debug("RESP connection from {} ended: {}", client, ex.toString());
         }
         finally {
+            RespReader current = reader;
+            if (current != null) {
+                current.release();
+            }
             close();
         }
     }
 
     private void serve() throws IOException {
         RespReader reader = new RespReader(socket.getInputStream(), READ_BUFFER, (int) limits.maxInlineLength().toBytes(),
-                (int) limits.maxBulkLength().toBytes(), limits.maxArguments());
+                (int) limits.maxBulkLength().toBytes(), limits.maxArguments(), budget);
         this.reader = reader;
         RespWriter writer = new RespWriter(socket.getOutputStream());
         while (true) {
@@ -94,6 +103,15 @@ final class RespConnection implements Runnable {
             catch (ProtocolException ex) {
                 metrics.error("protocol");
                 writer.error("ERR Protocol error: " + ex.getMessage());
+                writer.flush();
+                discardInput();
+                return;
+            }
+            catch (OverBudgetException ex) {
+                metrics.error("busy");
+                log.debug("Closing RESP connection from {}: {}", client, ex.getMessage());
+                reader.release();
+                writer.error("BUSY " + ex.getMessage());
                 writer.flush();
                 discardInput();
                 return;
@@ -114,16 +132,19 @@ final class RespConnection implements Runnable {
     }
 
     /**
-     * Closes the connection if it waits for a command and nothing arrived since {@code idleSince}
-     * ({@link System#nanoTime()}); a command in hand (a long WAIT) is not idle.
+     * Closes the connection if it waits for (the rest of) a command and either nothing arrived since
+     * {@code idleSince}, or the command being read began before {@code commandSince} (both
+     * {@link System#nanoTime()}; null: that check is off). A command in hand (a long WAIT) is neither.
      *
      * @return whether it was closed
      */
-    boolean closeIfIdle(long idleSince) {
+    boolean closeIfStalled(@Nullable Long idleSince, @Nullable Long commandSince) {
         RespReader current = reader;
         long last = current == null ? created : current.lastRead();
-        if (last - idleSince < 0 && state.compareAndSet(State.IDLE, State.CLOSED)) {
-            log.debug("Closing RESP connection from {}: idle", client);
+        boolean idle = idleSince != null && last - idleSince < 0;
+        boolean slow = commandSince != null && current != null && current.readingSince(commandSince);
+        if ((idle || slow) && state.compareAndSet(State.IDLE, State.CLOSED)) {
+            log.debug("Closing RESP connection from {}: {}", client, idle ? "idle" : "command not received within the command timeout");
             close();
             return true;
         }

@@ -63,6 +63,8 @@ public class RespServer implements SmartLifecycle {
 
     private final TcpMetrics metrics;
 
+    private final RespBudget budget;
+
     private final Map<RespConnection, Thread> connections = new ConcurrentHashMap<>();
 
     private final AtomicInteger open = new AtomicInteger();
@@ -88,7 +90,8 @@ public class RespServer implements SmartLifecycle {
         this.jobs = jobs;
         this.json = json;
         this.limiter = limiter;
-        this.metrics = new TcpMetrics(meters, open::get);
+        this.budget = new RespBudget(properties.maxBuffered().toBytes());
+        this.metrics = new TcpMetrics(meters, open::get, budget::used);
     }
 
     @Override
@@ -114,12 +117,13 @@ public class RespServer implements SmartLifecycle {
             throw new IllegalStateException("The RESP listener cannot bind " + address, ex);
         }
         acceptor = Thread.ofPlatform().name("spindle-tcp-accept").daemon().start(this::acceptLoop);
-        if (properties.idleTimeout().isPositive()) {
+        Duration shortest = shortestPositive(properties.idleTimeout(), properties.commandTimeout());
+        if (shortest != null) {
             // made at each start: a stopped context (a test context the cache paused) starts again
             ScheduledExecutorService idle = Executors
                 .newSingleThreadScheduledExecutor(Thread.ofPlatform().name("spindle-tcp-idle").daemon().factory());
-            long every = Math.max(10, Math.min(1000, properties.idleTimeout().toMillis() / 4));
-            idle.scheduleWithFixedDelay(this::closeIdle, every, every, TimeUnit.MILLISECONDS);
+            long every = Math.max(10, Math.min(1000, shortest.toMillis() / 4));
+            idle.scheduleWithFixedDelay(this::closeStalled, every, every, TimeUnit.MILLISECONDS);
             sweeper = idle;
         }
         log.info("RESP listener on port {} (at most {} connections)", port(), properties.maxConnections());
@@ -163,7 +167,7 @@ public class RespServer implements SmartLifecycle {
         }
         metrics.accepted();
         RespConnection[] self = new RespConnection[1];
-        RespConnection connection = new RespConnection(socket, Objects.requireNonNull(commands), properties, metrics, () -> {
+        RespConnection connection = new RespConnection(socket, Objects.requireNonNull(commands), properties, metrics, budget, () -> {
             if (connections.remove(self[0]) != null) {
                 open.decrementAndGet();
             }
@@ -178,11 +182,20 @@ public class RespServer implements SmartLifecycle {
         thread.start();
     }
 
-    private void closeIdle() {
-        long idleSince = System.nanoTime() - properties.idleTimeout().toNanos();
+    private void closeStalled() {
+        long now = System.nanoTime();
+        Long idleSince = properties.idleTimeout().isPositive() ? now - properties.idleTimeout().toNanos() : null;
+        Long commandSince = properties.commandTimeout().isPositive() ? now - properties.commandTimeout().toNanos() : null;
         for (RespConnection connection : connections.keySet()) {
-            connection.closeIfIdle(idleSince);
+            connection.closeIfStalled(idleSince, commandSince);
         }
+    }
+
+    private static @Nullable Duration shortestPositive(Duration a, Duration b) {
+        if (!a.isPositive()) {
+            return b.isPositive() ? b : null;
+        }
+        return b.isPositive() && b.compareTo(a) < 0 ? b : a;
     }
 
     @Override
@@ -254,6 +267,11 @@ public class RespServer implements SmartLifecycle {
     public int port() {
         ServerSocket socket = server;
         return socket == null ? -1 : socket.getLocalPort();
+    }
+
+    /** Bytes of unfinished commands the connections hold now (within {@code max-buffered}). */
+    public long buffered() {
+        return budget.used();
     }
 
     /** Connections open now. */

@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The listener's meters, registered once: {@code spindle.tcp.connections} (open now),
+ * {@code spindle.tcp.buffered.bytes} (unfinished commands' data held now),
  * {@code spindle.tcp.connections.accepted} and {@code .rejected}, {@code spindle.tcp.commands{command}}
  * and {@code spindle.tcp.errors{kind}}.
  */
@@ -30,9 +31,11 @@ final class TcpMetrics {
 
     private final Map<String, Counter> errors = new HashMap<>();
 
-    TcpMetrics(MeterRegistry registry, Supplier<Number> open) {
+    TcpMetrics(MeterRegistry registry, Supplier<Number> open, Supplier<Number> buffered) {
         this.registry = registry;
         Gauge.builder("spindle.tcp.connections", open).description("RESP connections open now").register(registry);
+        Gauge.builder("spindle.tcp.buffered.bytes", buffered).baseUnit("bytes")
+            .description("client data RESP connections hold for commands not yet complete or running").register(registry);
         this.accepted = Counter.builder("spindle.tcp.connections.accepted").description("RESP connections accepted")
             .register(registry);
         this.rejected = Counter.builder("spindle.tcp.connections.rejected")

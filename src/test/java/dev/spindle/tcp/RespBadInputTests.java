@@ -15,6 +15,8 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import dev.spindle.SpindleTest;
 import dev.spindle.StoredJobs;
@@ -36,7 +38,8 @@ import static org.awaitility.Awaitility.await;
  * the listener goes on serving everyone else.
  */
 @SpindleTest
-@TestPropertySource(properties = { "spindle.tcp.idle-timeout=1s", "spindle.tcp.max-connections=1000",
+@TestPropertySource(properties = { "spindle.tcp.idle-timeout=1s", "spindle.tcp.command-timeout=2s",
+        "spindle.tcp.max-connections=1000",
         "resilience4j.ratelimiter.configs.intake.limit-for-period=5",
         "resilience4j.ratelimiter.configs.intake.limit-refresh-period=1h" })
 class RespBadInputTests {
@@ -69,7 +72,14 @@ class RespBadInputTests {
             non-numeric length        | *2\\r\\n$six\\r\\n                                      | -ERR Protocol error: invalid bulk length 'six'
             missing dollar            | *1\\r\\n+PING\\r\\n                                     | -ERR Protocol error: expected '$', got '+'
             bulk without CRLF         | *1\\r\\n$4\\r\\nPINGxx                                 | -ERR Protocol error: a bulk string of 4 bytes is not followed by CRLF
-            unbalanced quotes         | SUBMIT "{\\r\\n                                        | -ERR Protocol error: unbalanced quotes""")
+            unbalanced quotes         | SUBMIT "{\\r\\n                                        | -ERR Protocol error: unbalanced quotes
+            multibulk over long       | *9223372036854775808\\r\\nPING\\r\\n                  | -ERR Protocol error: invalid multibulk length '9223372036854775808'
+            multibulk of 20 digits    | *99999999999999999999\\r\\nPING\\r\\n                 | -ERR Protocol error: invalid multibulk length '99999999999999999999'
+            negative multibulk length | *-5\\r\\nPING\\r\\n                                 | -ERR Protocol error: invalid multibulk length -5
+            bulk length over long     | *2\\r\\n$6\\r\\nSUBMIT\\r\\n$9223372036854775808\\r\\n   | -ERR Protocol error: invalid bulk length '9223372036854775808'
+            bulk length under long    | *2\\r\\n$6\\r\\nSUBMIT\\r\\n$-9223372036854775809\\r\\n  | -ERR Protocol error: invalid bulk length '-9223372036854775809'
+            null bulk in a command    | *2\\r\\n$4\\r\\nPING\\r\\n$-1\\r\\n                  | -ERR Protocol error: invalid bulk length -1
+            inline over max-arguments | PING 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\\r\\n        | -ERR Protocol error: too many arguments in inline request (at most 16)""")
     void framingErrorsGetOneErrorAndAClose(String name, String request, String reply) throws IOException {
         String sent = request.strip().replace("\\r", "\r").replace("\\n", "\n");
 
@@ -146,6 +156,37 @@ class RespBadInputTests {
             assertThat(silent.getInputStream().read()).isEqualTo(-1);
             assertThat(unterminated.getInputStream().read()).isEqualTo(-1);
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void inlineCommandsUpToMaxArgumentsAreServed() throws IOException {
+        // PING takes one argument: the arity error shows the line was read and split, not refused
+        assertThat(exchange("PING 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15\r\nPING\r\n"))
+            .isEqualTo("-ERR wrong number of arguments for 'ping' command\r\n+PONG\r\n");
+    }
+
+    @Test
+    void aCommandTrickledInByteByByteIsClosedAtTheCommandTimeout() throws Exception {
+        byte[] command = ("*2\r\n$6\r\nSUBMIT\r\n$1000\r\n" + "{\"type\": \"noop\"".repeat(60))
+            .getBytes(StandardCharsets.US_ASCII);
+        try (Socket socket = socket(); ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor()) {
+            OutputStream out = socket.getOutputStream();
+            int[] sent = { 0 };
+            long started = System.nanoTime();
+            // a byte every 100 ms: well inside the 1 s idle timeout, so only the command timeout (2 s) ends it
+            trickle.scheduleAtFixedRate(() -> {
+                try {
+                    out.write(command[sent[0]++]);
+                }
+                catch (IOException | ArrayIndexOutOfBoundsException ex) {
+                    throw new IllegalStateException(ex);
+                }
+            }, 0, 100, TimeUnit.MILLISECONDS);
+
+            assertThat(socket.getInputStream().read()).isEqualTo(-1);
+            Duration open = Duration.ofNanos(System.nanoTime() - started);
+            assertThat(open).isBetween(Duration.ofMillis(1900), Duration.ofSeconds(5));
         }
     }
 
