@@ -20,6 +20,8 @@ import dev.spindle.job.JobPage;
 import dev.spindle.job.JobQuery;
 import dev.spindle.job.JobState;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -43,6 +45,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Repository
 class JdbcJobStore implements JobStore {
+
+    private static final Logger log = LoggerFactory.getLogger(JdbcJobStore.class);
 
     private static final String COLUMNS = """
             id, type, payload, state, priority, max_attempts, attempt, timeout_ms, run_at, idempotency_key,
@@ -250,8 +254,61 @@ class JdbcJobStore implements JobStore {
                                 progress = NULL
                 WHERE id IN (%s)
                 RETURNING\s""".formatted(candidates.sql()) + COLUMNS;
-        List<Job> claimed = write(() -> jdbc.sql(sql).params(params).query(jobMapper).list());
-        return claimed.stream().sorted(DISPATCH_ORDER).toList();
+        List<Claimed> rows = write(() -> {
+            List<Claimed> claimed = jdbc.sql(sql).params(params).query(this::mapClaimed).list();
+            failUnreadable(claimed, now);
+            return claimed;
+        });
+        List<Job> jobs = new ArrayList<>(rows.size());
+        for (Claimed row : rows) {
+            if (row.job() != null) {
+                jobs.add(row.job());
+            }
+            else {
+                log.error("Job {} is stored in a form this version cannot read ({}); it was failed with {}", row.id(),
+                        row.problem(), JobError.INTERNAL_ERROR);
+            }
+        }
+        jobs.sort(DISPATCH_ORDER);
+        return jobs;
+    }
+
+    /** A claimed row: its job, or why it could not be read (then {@code job} is null). */
+    private record Claimed(String id, long fencingToken, @Nullable Job job, @Nullable String problem) {
+    }
+
+    /**
+     * A row the mapper chokes on (a payload that is not JSON, a state no version wrote) must not
+     * fail the claim it is in, or every claim after it: it is kept apart and failed by id.
+     */
+    private Claimed mapClaimed(ResultSet rs, int rowNum) throws SQLException {
+        String id = rs.getString("id");
+        long fencingToken = rs.getLong("fencing_token");
+        try {
+            return new Claimed(id, fencingToken, mapJob(rs, rowNum), null);
+        }
+        catch (RuntimeException ex) {
+            return new Claimed(id, fencingToken, null, ex.toString());
+        }
+    }
+
+    /** Ends the claimed rows that could not be read: FAILED with internal_error, in the claim's transaction. */
+    private void failUnreadable(List<Claimed> claimed, Instant now) {
+        List<Object[]> rows = new ArrayList<>();
+        for (Claimed row : claimed) {
+            if (row.job() == null) {
+                rows.add(new Object[] { JobError.INTERNAL_ERROR,
+                        truncate("The store holds this job in a form the worker pool cannot read: " + row.problem()),
+                        dialect.instant(now), row.id(), row.fencingToken() });
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        jdbcTemplate.batchUpdate("""
+                UPDATE jobs SET state = 'FAILED', error_code = ?, error_message = ?, finished_at = ?, lease_until = NULL
+                WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?""", rows,
+                new int[] { Types.VARCHAR, Types.VARCHAR, dialect.instantType(), Types.VARCHAR, Types.BIGINT });
     }
 
     @Override
