@@ -98,7 +98,10 @@ class JdbcJobStore implements JobStore {
     private final GroupCommit<Write> writes = new GroupCommit<>(this::writeGroup, 1000,
             write -> write instanceof Inserts inserts ? inserts.jobs().size() : 1);
 
-    JdbcJobStore(JdbcTemplate jdbcTemplate, TransactionTemplate tx, JsonMapper json) {
+    private final StoreWrites health;
+
+    JdbcJobStore(JdbcTemplate jdbcTemplate, TransactionTemplate tx, JsonMapper json, StoreWrites health) {
+        this.health = health;
         this.dialect = Dialect.of(jdbcTemplate.getDataSource());
         // a template of its own: the dialect's error translation, and no change to the shared bean
         this.jdbcTemplate = new JdbcTemplate(Objects.requireNonNull(jdbcTemplate.getDataSource()));
@@ -109,7 +112,11 @@ class JdbcJobStore implements JobStore {
         // no statement of the store needs long; one that does waits on something that went wrong
         this.jdbcTemplate.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
         this.jdbc = JdbcClient.create(this.jdbcTemplate);
-        this.tx = tx;
+        // and a transaction manager of its own with the same translation: a commit that fails (on
+        // SQLite the commit is where a full or read-only disk shows) is a data access failure
+        // (503), not a TransactionSystemException (500)
+        this.tx = new TransactionTemplate(dialect.transactionManager(Objects.requireNonNull(jdbcTemplate.getDataSource())),
+                tx);
         this.json = json;
         this.claimStep = ClaimStep.inDispatchOrder(dialect);
     }
@@ -123,12 +130,27 @@ class JdbcJobStore implements JobStore {
 
     /** Runs {@code work} as one transaction: through the group commit where the database has one writer. */
     private <R> R write(Supplier<R> work) {
-        if (!dialect.singleWriter()) {
-            return tx.execute(status -> work.get());
+        return recorded(() -> {
+            if (!dialect.singleWriter()) {
+                return tx.execute(status -> work.get());
+            }
+            Work<R> write = new Work<>(work);
+            writes.write(List.of(write));
+            return write.result;
+        });
+    }
+
+    /** Every write goes through here: whether it succeeded tells {@link StoreWrites} whether the store takes writes. */
+    private <R> R recorded(Supplier<R> write) {
+        try {
+            R result = write.get();
+            health.succeeded();
+            return result;
         }
-        Work<R> write = new Work<>(work);
-        writes.write(List.of(write));
-        return write.result;
+        catch (RuntimeException ex) {
+            health.failed(ex);
+            throw ex;
+        }
     }
 
     /** One group of the group commit, in one transaction: every insert in one batch, then each other write. */
@@ -160,7 +182,10 @@ class JdbcJobStore implements JobStore {
     @Override
     public void insert(List<NewJob> jobs) {
         try {
-            writes.write(List.of(new Inserts(jobs)));
+            recorded(() -> {
+                writes.write(List.of(new Inserts(jobs)));
+                return null;
+            });
         }
         catch (DuplicateKeyException ex) {
             throw new DuplicateIdempotencyKeyException(ex);
