@@ -1,5 +1,7 @@
 package dev.spindle;
 
+import dev.spindle.memory.OutOfMemoryExit;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -12,6 +14,7 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 public class SpindleApplication {
 
     public static void main(String[] args) {
+        OutOfMemoryExit.install();
         SpringApplication.run(SpindleApplication.class, args);
     }
 }

@@ -111,6 +111,11 @@ public final class SpindleProcess implements AutoCloseable {
         process.waitFor();
     }
 
+    /** SIGTERM, as a platform stops it; does not wait (see {@link #awaitExit}). */
+    public void stop() {
+        process.destroy();
+    }
+
     /** Whether the JVM still runs. */
     public boolean alive() {
         return process.isAlive();

@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 
 import dev.spindle.job.JobContext;
 import dev.spindle.job.JobHandler;
+import dev.spindle.memory.OutOfMemoryExit;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 
@@ -23,6 +24,7 @@ public final class TestApplication {
     }
 
     public static void main(String[] args) {
+        OutOfMemoryExit.install();
         SpringApplication.run(new Class<?>[] { SpindleApplication.class, TestHandlers.class, HoldHandlerConfiguration.class }, args);
     }
 

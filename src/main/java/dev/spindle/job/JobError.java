@@ -10,4 +10,6 @@ public record JobError(String code, String message) {
     public static final String TIMEOUT = "timeout";
     public static final String CANCELLED = "cancelled";
     public static final String LEASE_EXPIRED = "lease_expired";
+    /** Not the handler's doing: the worker pool or the store could not start or finish the attempt. */
+    public static final String INTERNAL_ERROR = "internal_error";
 }

@@ -146,10 +146,10 @@ final class Dispatcher {
         catch (RuntimeException ex) {
             // the claim will fail too and say so; poll meanwhile
         }
-        wakeAt = now.plus(wait);
+        wakeAt = Durations.plus(now, wait);
         lock.lock();
         try {
-            long nanos = wait.toNanos();
+            long nanos = Durations.nanos(wait);
             while (!pending && nanos > 0) {
                 nanos = woken.awaitNanos(nanos);
             }

@@ -34,6 +34,7 @@ import dev.spindle.job.JobMetrics;
 import dev.spindle.job.JobMetrics.Outcome;
 import dev.spindle.job.JobWatchers;
 import dev.spindle.memory.MemoryMonitor;
+import dev.spindle.memory.OutOfMemoryExit;
 import dev.spindle.pool.Execution.Stop;
 import dev.spindle.store.Claim;
 import dev.spindle.store.Completion;
@@ -86,7 +87,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     private static final String SHUTDOWN = "shutdown";
 
-    private static final String INTERNAL_ERROR = "internal_error";
+    private static final String INTERNAL_ERROR = JobError.INTERNAL_ERROR;
 
     /** The MDC key under which a job's log lines carry its id. */
     public static final String JOB_ID_MDC = "jobId";
@@ -189,6 +190,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
             .newSingleThreadScheduledExecutor(Thread.ofPlatform().name("spindle-heartbeat").daemon().factory());
         this.dispatchThread = Thread.ofPlatform().name("spindle-dispatcher").daemon().unstarted(this::dispatchLoop);
         this.dispatchThread.setUncaughtExceptionHandler((thread, ex) -> {
+            OutOfMemoryExit.haltIfOutOfMemory(ex);
             dispatcherDeath = ex;
             log.error("The dispatcher died; no job starts any more (liveness is DOWN)", ex);
         });
@@ -472,8 +474,8 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     private void start(Job job) {
         Execution execution = new Execution(job.id());
         Instant claimed = job.startedAt() == null ? clock.instant() : job.startedAt();
-        metrics.waited(job.type(), Duration.between(job.runAt(), claimed));
-        Instant deadline = clock.instant().plus(job.timeout());
+        metrics.waited(job.type(), Durations.between(job.runAt(), claimed));
+        Instant deadline = Durations.plus(clock.instant(), job.timeout());
         long[] lastProgress = { 0 };
         execution.claimed(job, deadline, fraction -> {
             long now = System.nanoTime();
@@ -509,7 +511,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     private Completion attempt(Execution execution, Job job) {
         ScheduledFuture<?> timeout = timeouts.schedule(() -> execution.stop(Stop.TIMED_OUT),
-                job.timeout().toNanos(), TimeUnit.NANOSECONDS);
+                Durations.nanos(job.timeout()), TimeUnit.NANOSECONDS);
         JsonNode result = null;
         Throwable failure = null;
         long began = System.nanoTime();

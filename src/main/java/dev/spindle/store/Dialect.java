@@ -16,6 +16,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.jdbc.support.SQLExceptionTranslator;
 
 /**
@@ -96,6 +97,16 @@ sealed interface Dialect {
 
     /** How the driver's errors become Spring's, where Spring's own translation does not know the database. */
     @Nullable SQLExceptionTranslator exceptionTranslator();
+
+    /** The store's own transaction manager: failures (a failed COMMIT too) translated as {@link #exceptionTranslator()} says. */
+    default JdbcTransactionManager transactionManager(DataSource dataSource) {
+        JdbcTransactionManager transactions = new JdbcTransactionManager(dataSource);
+        SQLExceptionTranslator translator = exceptionTranslator();
+        if (translator != null) {
+            transactions.setExceptionTranslator(translator);
+        }
+        return transactions;
+    }
 
     record Postgres() implements Dialect {
 
@@ -202,6 +213,11 @@ sealed interface Dialect {
         @Override
         public SQLExceptionTranslator exceptionTranslator() {
             return new SqliteExceptionTranslator();
+        }
+
+        @Override
+        public JdbcTransactionManager transactionManager(DataSource dataSource) {
+            return new SqliteTransactionManager(dataSource);
         }
 
         @Override

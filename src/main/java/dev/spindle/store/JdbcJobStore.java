@@ -20,6 +20,8 @@ import dev.spindle.job.JobPage;
 import dev.spindle.job.JobQuery;
 import dev.spindle.job.JobState;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -43,6 +45,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 @Repository
 class JdbcJobStore implements JobStore {
+
+    private static final Logger log = LoggerFactory.getLogger(JdbcJobStore.class);
 
     private static final String COLUMNS = """
             id, type, payload, state, priority, max_attempts, attempt, timeout_ms, run_at, idempotency_key,
@@ -94,7 +98,10 @@ class JdbcJobStore implements JobStore {
     private final GroupCommit<Write> writes = new GroupCommit<>(this::writeGroup, 1000,
             write -> write instanceof Inserts inserts ? inserts.jobs().size() : 1);
 
-    JdbcJobStore(JdbcTemplate jdbcTemplate, TransactionTemplate tx, JsonMapper json) {
+    private final StoreWrites health;
+
+    JdbcJobStore(JdbcTemplate jdbcTemplate, TransactionTemplate tx, JsonMapper json, StoreWrites health) {
+        this.health = health;
         this.dialect = Dialect.of(jdbcTemplate.getDataSource());
         // a template of its own: the dialect's error translation, and no change to the shared bean
         this.jdbcTemplate = new JdbcTemplate(Objects.requireNonNull(jdbcTemplate.getDataSource()));
@@ -105,7 +112,11 @@ class JdbcJobStore implements JobStore {
         // no statement of the store needs long; one that does waits on something that went wrong
         this.jdbcTemplate.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
         this.jdbc = JdbcClient.create(this.jdbcTemplate);
-        this.tx = tx;
+        // and a transaction manager of its own with the same translation: a commit that fails (on
+        // SQLite the commit is where a full or read-only disk shows) is a data access failure
+        // (503), not a TransactionSystemException (500)
+        this.tx = new TransactionTemplate(dialect.transactionManager(Objects.requireNonNull(jdbcTemplate.getDataSource())),
+                tx);
         this.json = json;
         this.claimStep = ClaimStep.inDispatchOrder(dialect);
     }
@@ -119,12 +130,27 @@ class JdbcJobStore implements JobStore {
 
     /** Runs {@code work} as one transaction: through the group commit where the database has one writer. */
     private <R> R write(Supplier<R> work) {
-        if (!dialect.singleWriter()) {
-            return tx.execute(status -> work.get());
+        return recorded(() -> {
+            if (!dialect.singleWriter()) {
+                return tx.execute(status -> work.get());
+            }
+            Work<R> write = new Work<>(work);
+            writes.write(List.of(write));
+            return write.result;
+        });
+    }
+
+    /** Every write goes through here: whether it succeeded tells {@link StoreWrites} whether the store takes writes. */
+    private <R> R recorded(Supplier<R> write) {
+        try {
+            R result = write.get();
+            health.succeeded();
+            return result;
         }
-        Work<R> write = new Work<>(work);
-        writes.write(List.of(write));
-        return write.result;
+        catch (RuntimeException ex) {
+            health.failed(ex);
+            throw ex;
+        }
     }
 
     /** One group of the group commit, in one transaction: every insert in one batch, then each other write. */
@@ -156,7 +182,10 @@ class JdbcJobStore implements JobStore {
     @Override
     public void insert(List<NewJob> jobs) {
         try {
-            writes.write(List.of(new Inserts(jobs)));
+            recorded(() -> {
+                writes.write(List.of(new Inserts(jobs)));
+                return null;
+            });
         }
         catch (DuplicateKeyException ex) {
             throw new DuplicateIdempotencyKeyException(ex);
@@ -255,7 +284,58 @@ class JdbcJobStore implements JobStore {
                                 progress = NULL
                 WHERE id IN (%s)
                 RETURNING\s""".formatted(candidates.sql()) + COLUMNS;
-        return jdbc.sql(sql).params(params).query(jobMapper).list().stream().sorted(DISPATCH_ORDER).toList();
+        List<Claimed> rows = jdbc.sql(sql).params(params).query(this::mapClaimed).list();
+        failUnreadable(rows, now);
+        List<Job> jobs = new ArrayList<>(rows.size());
+        for (Claimed row : rows) {
+            if (row.job() != null) {
+                jobs.add(row.job());
+            }
+            else {
+                log.error("Job {} is stored in a form this version cannot read ({}); it was failed with {}", row.id(),
+                        row.problem(), JobError.INTERNAL_ERROR);
+            }
+        }
+        jobs.sort(DISPATCH_ORDER);
+        return jobs;
+    }
+
+    /** A claimed row: its job, or why it could not be read (then {@code job} is null). */
+    private record Claimed(String id, long fencingToken, @Nullable Job job, @Nullable String problem) {
+    }
+
+    /**
+     * A row the mapper chokes on (a payload that is not JSON, a state no version wrote) must not
+     * fail the claim it is in, or every claim after it: it is kept apart and failed by id.
+     */
+    private Claimed mapClaimed(ResultSet rs, int rowNum) throws SQLException {
+        String id = rs.getString("id");
+        long fencingToken = rs.getLong("fencing_token");
+        try {
+            return new Claimed(id, fencingToken, mapJob(rs, rowNum), null);
+        }
+        catch (RuntimeException ex) {
+            return new Claimed(id, fencingToken, null, ex.toString());
+        }
+    }
+
+    /** Ends the claimed rows that could not be read: FAILED with internal_error, in the claim's transaction. */
+    private void failUnreadable(List<Claimed> claimed, Instant now) {
+        List<Object[]> rows = new ArrayList<>();
+        for (Claimed row : claimed) {
+            if (row.job() == null) {
+                rows.add(new Object[] { JobError.INTERNAL_ERROR,
+                        truncate("The store holds this job in a form the worker pool cannot read: " + row.problem()),
+                        dialect.instant(now), row.id(), row.fencingToken() });
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        jdbcTemplate.batchUpdate("""
+                UPDATE jobs SET state = 'FAILED', error_code = ?, error_message = ?, finished_at = ?, lease_until = NULL
+                WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?""", rows,
+                new int[] { Types.VARCHAR, Types.VARCHAR, dialect.instantType(), Types.VARCHAR, Types.BIGINT });
     }
 
     @Override

@@ -41,7 +41,9 @@ public interface JobStore {
     /**
      * Moves up to {@code max} due QUEUED jobs to RUNNING under {@code lease}, in dispatch order
      * (priority, runAt, id), counting an attempt and taking a new fencing token each; jobs that
-     * other processes are claiming at the same moment are skipped.
+     * other processes are claiming at the same moment are skipped. A row that cannot be read as a
+     * job (stored by hand or by another version) is failed with {@code internal_error} in the same
+     * transaction, logged once, and not returned: it never fails the claim.
      *
      * @return the jobs claimed, as they now stand, in dispatch order
      */

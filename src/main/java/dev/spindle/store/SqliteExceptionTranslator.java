@@ -17,7 +17,8 @@ import org.springframework.jdbc.support.SQLExceptionTranslator;
 /**
  * SQLite's result codes as Spring's data access exceptions (the driver sets no SQL state, and
  * Spring knows no SQLite error codes): a taken key is a {@link DuplicateKeyException}, any other
- * constraint a {@link DataIntegrityViolationException}, a full or failing disk a resource failure.
+ * constraint a {@link DataIntegrityViolationException}, a full or failing disk a resource failure
+ * (on a COMMIT too: {@link SqliteTransactionManager}).
  */
 final class SqliteExceptionTranslator implements SQLExceptionTranslator {
 
@@ -37,11 +38,20 @@ final class SqliteExceptionTranslator implements SQLExceptionTranslator {
             if (code.name().startsWith("SQLITE_BUSY") || code.name().startsWith("SQLITE_LOCKED")) {
                 return new TransientDataAccessResourceException(message, ex);
             }
-            if (code.name().startsWith("SQLITE_FULL") || code.name().startsWith("SQLITE_IOERR")
-                    || code.name().startsWith("SQLITE_READONLY") || code.name().startsWith("SQLITE_CANTOPEN")) {
+            if (storageFailure(sqlite)) {
                 return new DataAccessResourceFailureException(message, ex);
             }
         }
         return fallback.translate(task, sql, ex);
+    }
+
+    /**
+     * Whether the database file's storage failed (no space, read-only, an I/O error, cannot be
+     * opened): the store cannot write until the cause is gone.
+     */
+    static boolean storageFailure(SQLiteException ex) {
+        String code = ex.getResultCode().name();
+        return code.startsWith("SQLITE_FULL") || code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_READONLY")
+                || code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_CORRUPT");
     }
 }

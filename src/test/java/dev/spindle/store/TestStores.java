@@ -32,7 +32,8 @@ final class TestStores {
             .migrate();
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
         jdbc.update("DELETE FROM jobs");
-        return new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), JSON);
+        return new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), JSON,
+                new StoreWrites());
     }
 
     /** The migration folder of the database, as Spring Boot's {@code {vendor}} names it. */
