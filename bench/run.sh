@@ -539,7 +539,7 @@ REPORT=$(
     echo
     echo "| figure | value | target | result |"
     echo "|---|---:|---:|---|"
-    echo "| drain rate (runAt → all SUCCEEDED seen by polling) | $(v DRAIN_OBSERVED_RATE) jobs/s ($(v DRAIN_OBSERVED_S) s) | ≥ 10,000 jobs/s | $(ge "$(v DRAIN_OBSERVED_RATE)" 10000) |"
+    echo "| drain rate (runAt → all SUCCEEDED seen by polling) | $(v DRAIN_OBSERVED_RATE) jobs/s ($(v DRAIN_OBSERVED_S) s) | ≥ 40,000 jobs/s (issue 12) | $(ge "$(v DRAIN_OBSERVED_RATE)" 40000) |"
     echo "| drain rate (runAt → last finishedAt) | $(v DRAIN_SERVER_RATE) jobs/s ($(v DRAIN_SERVER_S) s) | | |"
     echo "| jobs SUCCEEDED | $(v DRAIN_SUCCEEDED) / $(v DRAIN_JOBS) | all | $( [[ "$(v DRAIN_SUCCEEDED)" == "$(v DRAIN_JOBS)" ]] && echo '**met**' || echo '**missed**') |"
     echo "| submit rate (batches of $(v DRAIN_BATCH)) | $(v DRAIN_SUBMIT_RATE) jobs/s ($(v DRAIN_SUBMIT_S) s) | | |"

@@ -227,6 +227,19 @@ public class JobService implements SmartLifecycle {
         if (current.state() != JobState.FAILED && current.state() != JobState.CANCELLED) {
             throw notRetryable(current);
         }
+        if (!intake.enter()) {
+            throw new OverloadedException("Spindle is not accepting jobs: it is starting or shutting down",
+                    RETRY_AFTER_STOPPED);
+        }
+        try {
+            return requeue(id);
+        }
+        finally {
+            intake.leave();
+        }
+    }
+
+    private Job requeue(String id) {
         admit(1);
         Optional<Job> requeued;
         try {

@@ -11,6 +11,7 @@ import java.util.function.IntSupplier;
 
 import dev.spindle.job.Job;
 import dev.spindle.job.JobError;
+import dev.spindle.memory.OutOfMemoryExit;
 import dev.spindle.store.Claim;
 import dev.spindle.store.Completed;
 import dev.spindle.store.Completion;
@@ -27,9 +28,12 @@ import org.springframework.transaction.TransactionException;
 /**
  * Writes completions and progress to the store in batches from one thread: whatever has piled up
  * while the previous batch was written goes in the next transaction, so under load many jobs share
- * a commit and when idle a completion is written at once. A failed write is retried until it
- * succeeds or a stop's deadline passes; a completion the store refuses outright (its result too
- * large) becomes a {@code result_rejected} failure. Only this thread touches the store for them.
+ * a commit; while other attempts are still running a batch waits up to {@link #GATHER} for their
+ * outcomes too. The same transaction claims the next due jobs for the freed slots ({@link Refill}),
+ * which this thread then starts: one commit ends a batch and begins the next. A failed write is
+ * retried (without its claim) until it succeeds or a stop's deadline passes; a completion the store
+ * refuses outright (its result too large) becomes a {@code result_rejected} failure. Only this
+ * thread touches the store for them.
  */
 final class CompletionWriter {
 
@@ -108,6 +112,7 @@ final class CompletionWriter {
         this.outage = outage;
         this.thread = Thread.ofPlatform().name("spindle-completion-writer").daemon().unstarted(this::run);
         this.thread.setUncaughtExceptionHandler((t, ex) -> {
+            OutOfMemoryExit.haltIfOutOfMemory(ex);
             death = ex;
             log.error("The completion writer died; no outcome is stored any more (liveness is DOWN)", ex);
         });
@@ -218,8 +223,9 @@ final class CompletionWriter {
             dropped += completions.size();
             return;
         }
-        Claim claim = completions.isEmpty() ? null : refill.claim();
+        Claim claim = null;
         try {
+            claim = completions.isEmpty() ? null : refill.claim();
             while (true) {
                 try {
                     Completed done = store.complete(instance, attempted, progress, claim);
@@ -229,6 +235,12 @@ final class CompletionWriter {
                     break;
                 }
                 catch (RuntimeException ex) {
+                    if (claim != null) {
+                        // the claim must not hold up the completions, nor be retried with a lease
+                        // that is running out: they are written alone from here on
+                        refill.claimed(claim, List.of());
+                        claim = null;
+                    }
                     if (refusal(ex)) {
                         // one completion the store refuses (a result too large, say) or that cannot be
                         // written at all must not hold up the rest

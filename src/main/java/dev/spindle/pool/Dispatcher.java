@@ -57,6 +57,13 @@ final class Dispatcher {
 
     private boolean pending;
 
+    /**
+     * Whether more jobs may be due than the last claim took: false once a claim came back short,
+     * true after a full one and when jobs are submitted, re-queued or woken for. Only the refills look at it (a
+     * completion write claims nothing when nothing is due); the loop's own claims do not.
+     */
+    private volatile boolean mayBeDue = true;
+
     /** When the idle loop looks again by itself; a submission due later needs no wake-up. */
     private volatile Instant wakeAt = Instant.MIN;
 
@@ -106,6 +113,7 @@ final class Dispatcher {
                 continue;
             }
             slots.release(free - claimed.size());
+            mayBeDue = claimed.size() == free;
             if (!claimed.isEmpty()) {
                 queued.addAndGet(-claimed.size());
                 return claimed;
@@ -120,7 +128,7 @@ final class Dispatcher {
      * holds back, or the slots are closed.
      */
     @Nullable Claim refill() {
-        if (queued.get() <= 0 || holdBack.getAsBoolean()) {
+        if (!mayBeDue || queued.get() <= 0 || holdBack.getAsBoolean()) {
             return null;
         }
         int free = slots.tryAcquire(claimBatch);
@@ -129,6 +137,7 @@ final class Dispatcher {
 
     /** What a refill claimed (nothing if its write failed): the slots it did not fill go back. */
     void refilled(Claim claim, List<Job> claimed) {
+        mayBeDue = claimed.size() == claim.max();
         slots.release(claim.max() - claimed.size());
         queued.addAndGet(-claimed.size());
     }
@@ -162,6 +171,7 @@ final class Dispatcher {
 
     /** Jobs may be due that the loop does not know of: submitted here or elsewhere, or re-queued. */
     void wake() {
+        mayBeDue = true;
         lock.lock();
         try {
             pending = true;

@@ -454,8 +454,19 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         }
     }
 
-    /** Starts claimed jobs (from the dispatch loop, or from a completion write's refill). */
+    /**
+     * Starts claimed jobs (from the dispatch loop, or from a completion write's refill). Jobs claimed
+     * by a write that was in flight when a stop began are put back at once, not started.
+     */
     private void startAll(List<Job> claimed) {
+        if (!running) {
+            for (Job job : claimed) {
+                slots.ended();
+                writer.complete(Completion.interrupted(job.id(), job.fencingToken(),
+                        new JobError(SHUTDOWN, "Claimed as a shutdown began; runs again at the next start"), clock.instant()));
+            }
+            return;
+        }
         for (Job job : claimed) {
             try {
                 start(job);

@@ -70,7 +70,8 @@ public interface JobStore {
 
     /**
      * {@link #complete(String, List, List)}, and in the same transaction {@link #claim} for the
-     * slots those attempts freed: one commit ends a batch of attempts and starts the next.
+     * slots those attempts freed: one commit ends a batch of attempts and starts the next. A claim
+     * that fails rolls the completions back with it (the caller retries them without it).
      *
      * @param claim the claim to make after the completions, or null for none
      */

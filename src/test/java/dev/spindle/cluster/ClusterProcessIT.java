@@ -85,8 +85,9 @@ class ClusterProcessIT {
                     .list();
                 System.out.printf("SIGKILL of %s: it held %d running jobs; %d jobs ran again%n", victim.node,
                         held.size(), rerun.size());
-                assertThat(held).hasSizeLessThanOrEqualTo(CONCURRENCY);
-                assertThat(rerun).hasSizeLessThanOrEqualTo(CONCURRENCY);
+                // running attempts, and as many ended ones whose outcome was not stored yet
+                assertThat(held).hasSizeLessThanOrEqualTo(2 * CONCURRENCY);
+                assertThat(rerun).hasSizeLessThanOrEqualTo(2 * CONCURRENCY);
                 assertThat(held).containsAll(rerun);
                 assertThat(jdbc.sql("SELECT COUNT(*) FROM " + SCHEMA + ".jobs").query(Long.class).single())
                     .isEqualTo(JOBS);
