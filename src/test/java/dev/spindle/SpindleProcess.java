@@ -41,6 +41,17 @@ public final class SpindleProcess implements AutoCloseable {
         return start(node, workDir, List.of("-Xmx256m", "-jar", jar), properties);
     }
 
+    /** The packaged jar with the JVM options given (a heap size, say) instead of the 256 MB heap. */
+    public static SpindleProcess startJar(String node, Path workDir, List<String> jvmOptions, List<String> properties) {
+        String jar = System.getProperty("spindle.jar");
+        if (jar == null || !Files.exists(Path.of(jar))) {
+            throw new IllegalStateException("No packaged jar at " + jar + "; run through './mvnw verify'");
+        }
+        List<String> launch = new ArrayList<>(jvmOptions);
+        launch.addAll(List.of("-jar", jar));
+        return start(node, workDir, launch, properties);
+    }
+
     /** {@code main} from this test run's classpath, with the JVM options given (a heap size, say). */
     public static SpindleProcess startMain(Class<?> main, String node, Path workDir, List<String> jvmOptions,
             List<String> properties) {
