@@ -130,7 +130,16 @@ class JdbcJobStore implements JobStore {
 
     /** Runs {@code work} as one transaction: through the group commit where the database has one writer. */
     private <R> R write(Supplier<R> work) {
-        return recorded(() -> {
+        return write(work, false);
+    }
+
+    /**
+     * @param alwaysWrites whether {@code work} changes a row whatever the data: only then does its
+     *        success show that the store takes writes again (a claim or a completion that changes
+     *        nothing commits even on a full or read-only disk)
+     */
+    private <R> R write(Supplier<R> work, boolean alwaysWrites) {
+        return recorded(alwaysWrites, () -> {
             if (!dialect.singleWriter()) {
                 return tx.execute(status -> work.get());
             }
@@ -141,10 +150,12 @@ class JdbcJobStore implements JobStore {
     }
 
     /** Every write goes through here: whether it succeeded tells {@link StoreWrites} whether the store takes writes. */
-    private <R> R recorded(Supplier<R> write) {
+    private <R> R recorded(boolean alwaysWrites, Supplier<R> write) {
         try {
             R result = write.get();
-            health.succeeded();
+            if (alwaysWrites) {
+                health.succeeded();
+            }
             return result;
         }
         catch (RuntimeException ex) {
@@ -182,7 +193,7 @@ class JdbcJobStore implements JobStore {
     @Override
     public void insert(List<NewJob> jobs) {
         try {
-            recorded(() -> {
+            recorded(true, () -> {
                 writes.write(List.of(new Inserts(jobs)));
                 return null;
             });
@@ -450,7 +461,7 @@ class JdbcJobStore implements JobStore {
                 .param(beat.instance())
                 .query(String.class)
                 .list();
-        });
+        }, true);
     }
 
     @Override

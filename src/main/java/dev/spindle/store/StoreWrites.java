@@ -11,8 +11,9 @@ import org.springframework.stereotype.Component;
 /**
  * Whether the store takes writes, as the last write found: a database that answers reads may
  * still refuse every write (a full disk, a filesystem turned read-only, an I/O error), which no
- * validation query shows. Any write that succeeds clears it; the worker pool's heartbeat and
- * claims write every few seconds, so it clears by itself once the cause is gone.
+ * validation query shows. A write that always changes a row (a submission, the worker pool's
+ * heartbeat every few seconds) clears it when it succeeds, so it clears by itself once the cause
+ * is gone; a claim or completion that changes nothing commits even on a full disk and proves nothing.
  */
 @Component
 class StoreWrites {

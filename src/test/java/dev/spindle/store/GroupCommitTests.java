@@ -32,19 +32,22 @@ class GroupCommitTests {
             written.addAll(items);
         }, 1000);
 
-        List<Future<?>> callers = new ArrayList<>();
-        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            callers.add(threads.submit(() -> commit.write(List.of("first"))));
-            assertThat(firstWriteHeld.await(5, TimeUnit.SECONDS)).isTrue();
-            for (int i = 0; i < 50; i++) {
-                String item = "item-" + i;
-                callers.add(threads.submit(() -> commit.write(List.of(item))));
-            }
-            // all 50 queue up behind the first write, then go in one or a few groups
-            release.countDown();
-            for (Future<?> caller : callers) {
-                caller.get(5, TimeUnit.SECONDS);
-            }
+        List<Thread> callers = new ArrayList<>();
+        callers.add(Thread.ofVirtual().start(() -> commit.write(List.of("first"))));
+        assertThat(firstWriteHeld.await(5, TimeUnit.SECONDS)).isTrue();
+        List<Thread> queued = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            String item = "item-" + i;
+            queued.add(Thread.ofVirtual().start(() -> commit.write(List.of(item))));
+        }
+        // all 50 have queued their items and parked behind the first write (however slowly the
+        // machine ran them), then go in one or a few groups
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+            .until(() -> queued.stream().allMatch(thread -> thread.getState() == Thread.State.WAITING));
+        callers.addAll(queued);
+        release.countDown();
+        for (Thread caller : callers) {
+            assertThat(caller.join(java.time.Duration.ofSeconds(5))).isTrue();
         }
 
         assertThat(written).hasSize(51).doesNotHaveDuplicates();
