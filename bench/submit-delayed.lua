@@ -2,5 +2,5 @@
 -- the future, so that the jobs are stored and queued but do not run during the measurement. It
 -- separates the cost of the submit path from that of running the submitted jobs.
 wrk.method = "POST"
-wrk.body = '{"type":"noop","payload":{"bench":true},"runAt":"2099-01-01T00:00:00Z"}'
+wrk.body = '{"type":"noop","payload":{"bench":true},"delay":"P300D"}'
 wrk.headers["Content-Type"] = "application/json"

@@ -573,7 +573,7 @@ public class ClusterTool {
         int threads = Integer.parseInt(opt.getOrDefault("threads", "2"));
         StringBuilder b = new StringBuilder("{\"jobs\":[");
         for (int i = 0; i < size; i++) {
-            b.append(i == 0 ? "" : ",").append("{\"type\":\"noop\",\"runAt\":\"2099-01-01T00:00:00Z\"}");
+            b.append(i == 0 ? "" : ",").append("{\"type\":\"noop\",\"delay\":\"P300D\"}");
         }
         String body = b.append("]}").toString();
         int batches = total / size;

@@ -12,7 +12,7 @@
 #   3. the same drain by THREE instances started together
 #   4. enqueue -> start latency on an idle 2-instance cluster: 1,000 single REST submits at ~100/s
 #      round-robin, startedAt - createdAt read back per job
-#   5. durable submit throughput, one instance: REST single submit (wrk -t2 -c32, runAt 2099) and
+#   5. durable submit throughput, one instance: REST single submit (wrk -t2 -c32, delay P300D) and
 #      100,000 jobs in REST batches of 1000 from 2 client threads; rows/s and commits per job.
 #      REFERENCE ANCHOR in the same run: the bare Spring MVC app (bench/baseline/, built with
 #      ./mvnw -f bench/baseline/pom.xml if needed) beside the instance, measured with the same wrk
@@ -510,7 +510,7 @@ if [[ "$SCENARIOS" == *" 5 "* ]]; then
   wrk_non2xx=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.txt"); wrk_non2xx=${wrk_non2xx:-0}
   single_rows=$((rows1 - rows0)); single_commits=$((x1 - x0))
   single_cpj=$(calc "$single_commits / $single_rows" | awk '{printf "%.4f", $1}')
-  row "5a" "REST single submit, wrk -t2 -c32 $DUR s, runAt 2099 (stored, not run)" \
+  row "5a" "REST single submit, wrk -t2 -c32 $DUR s, delay P300D (stored, not run)" \
     "$(fmtn "$(calc "$single_rows / $DUR")") rows/s stored (wrk $(fmtn "$wrk_rps") req/s, non-2xx $wrk_non2xx), $single_cpj commits/job" "report" "—" "$q"
   if bare_on; then
     quiet
@@ -533,7 +533,7 @@ if [[ "$SCENARIOS" == *" 5 "* ]]; then
   sleep 1.5; x1=$(xact "$db"); rows1=$(sql "$db" "SELECT count(*) FROM spindle.jobs")
   batch_rows=$((rows1 - rows0)); batch_commits=$((x1 - x0))
   batch_cpj=$(calc "$batch_commits / $batch_rows" | awk '{printf "%.4f", $1}')
-  row "5b" "REST batch submit, 100,000 jobs in batches of 1000, 2 client threads, runAt 2099" \
+  row "5b" "REST batch submit, 100,000 jobs in batches of 1000, 2 client threads, delay P300D" \
     "$(fmtn "$(kv rows_per_s "$bl")") rows/s ($batch_rows rows incl. 1 warm-up batch; batch p50 $(kv batch_p50_ms "$bl") ms), $batch_cpj commits/job" "report" "—" "$q"
   stop_instance "$p1"
   drop_db "$db"

@@ -2,5 +2,5 @@
 -- runAt far in the future, so that the jobs are stored in PostgreSQL but none runs while the
 -- submit path is measured.
 wrk.method = "POST"
-wrk.body = '{"type":"noop","runAt":"2099-01-01T00:00:00Z"}'
+wrk.body = '{"type":"noop","delay":"P300D"}'
 wrk.headers["Content-Type"] = "application/json"
