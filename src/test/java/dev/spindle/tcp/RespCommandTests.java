@@ -57,7 +57,8 @@ class RespCommandTests {
 
     @BeforeEach
     void connect() {
-        jedis = new Jedis("127.0.0.1", server.port());
+        // past the WAITs below (10 s): the 2 s default read timeout cut them off on a loaded machine
+        jedis = new Jedis("127.0.0.1", server.port(), 30_000);
         api = new Api(port);
     }
 
