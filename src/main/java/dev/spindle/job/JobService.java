@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
@@ -227,16 +228,7 @@ public class JobService implements SmartLifecycle {
         if (current.state() != JobState.FAILED && current.state() != JobState.CANCELLED) {
             throw notRetryable(current);
         }
-        if (!intake.enter()) {
-            throw new OverloadedException("Spindle is not accepting jobs: it is starting or shutting down",
-                    RETRY_AFTER_STOPPED);
-        }
-        try {
-            return requeue(id);
-        }
-        finally {
-            intake.leave();
-        }
+        return inHand(() -> requeue(id));
     }
 
     private Job requeue(String id) {
@@ -280,12 +272,17 @@ public class JobService implements SmartLifecycle {
     // --- submission ---------------------------------------------------------------------------
 
     private List<Submission> submitAll(List<JobRequest> requests, boolean batch) {
+        return inHand(() -> submitInHand(requests, batch));
+    }
+
+    /** Runs new work as a submission in hand, which a stop waits for; refused while intake is closed. */
+    private <T> T inHand(Supplier<T> work) {
         if (!intake.enter()) {
             throw new OverloadedException("Spindle is not accepting jobs: it is starting or shutting down",
                     RETRY_AFTER_STOPPED);
         }
         try {
-            return submitInHand(requests, batch);
+            return work.get();
         }
         finally {
             intake.leave();

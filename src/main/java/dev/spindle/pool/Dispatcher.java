@@ -112,10 +112,8 @@ final class Dispatcher {
                 pause(STORE_RETRY_DELAY);
                 continue;
             }
-            slots.release(free - claimed.size());
-            mayBeDue = claimed.size() == free;
+            took(free, claimed);
             if (!claimed.isEmpty()) {
-                queued.addAndGet(-claimed.size());
                 return claimed;
             }
             awaitWork(now);
@@ -137,8 +135,13 @@ final class Dispatcher {
 
     /** What a refill claimed (nothing if its write failed): the slots it did not fill go back. */
     void refilled(Claim claim, List<Job> claimed) {
-        mayBeDue = claimed.size() == claim.max();
-        slots.release(claim.max() - claimed.size());
+        took(claim.max(), claimed);
+    }
+
+    /** A claim for {@code slots} slots took {@code claimed}: the rest go back, the backlog shrinks. */
+    private void took(int slots, List<Job> claimed) {
+        mayBeDue = claimed.size() == slots;
+        this.slots.release(slots - claimed.size());
         queued.addAndGet(-claimed.size());
     }
 

@@ -1,7 +1,6 @@
 package dev.spindle.job;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.Socket;
@@ -122,7 +121,7 @@ class IntakeDrainTests {
     }
 
     @Test
-    void aStopDoesNotWaitForeverForASubmissionInHand() throws IOException, InterruptedException {
+    void aStopDoesNotWaitForeverForASubmissionInHand() throws InterruptedException {
         IntakeGate gate = new IntakeGate();
         gate.open();
         assertThat(gate.enter()).isTrue();
