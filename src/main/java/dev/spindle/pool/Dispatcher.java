@@ -96,7 +96,7 @@ final class Dispatcher {
                 }
                 continue;
             }
-            int free = slots.acquire(claimBatch);
+            int free = slots.acquire(claimBatch, this::refilling);
             if (free == 0) {
                 return List.of();
             }
@@ -126,11 +126,16 @@ final class Dispatcher {
      * holds back, or the slots are closed.
      */
     @Nullable Claim refill() {
-        if (!mayBeDue || queued.get() <= 0 || holdBack.getAsBoolean()) {
+        if (!refilling()) {
             return null;
         }
         int free = slots.tryAcquire(claimBatch);
         return free == 0 ? null : new Claim(free, lease.get(), clock.instant());
+    }
+
+    /** Whether completion writes claim for the slots they free: while jobs may be due and the node takes work. */
+    private boolean refilling() {
+        return mayBeDue && queued.get() > 0 && !holdBack.getAsBoolean();
     }
 
     /** What a refill claimed (nothing if its write failed): the slots it did not fill go back. */

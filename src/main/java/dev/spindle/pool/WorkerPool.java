@@ -181,7 +181,11 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
             @Override
             public void claimed(Claim claim, List<Job> jobs) {
                 dispatcher.refilled(claim, jobs);
-                startAll(jobs);
+                if (!jobs.isEmpty()) {
+                    // started on a thread of their own: the writer, every job's one way through the
+                    // store, goes on to the next write meanwhile (measured: a tenth of its time)
+                    workers.execute(() -> startAll(jobs));
+                }
             }
         }, slots::running, outage);
         this.timeouts = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("spindle-timeouts").daemon().factory());
