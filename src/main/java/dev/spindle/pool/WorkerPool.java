@@ -326,7 +326,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
                 }
             }
             LeaseRenewal renewal = new LeaseRenewal(store, identity, cluster.leaseTtl(), properties.concurrency(),
-                    this::interrupt, outage, clock);
+                    () -> List.copyOf(executions.keySet()), this::interrupt, outage, clock);
             renewal.run();
             dispatcher.refresh();
             subscription = store.subscribe(this);

@@ -6,6 +6,7 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -66,6 +67,9 @@ class JdbcJobStore implements JobStore {
             STARTED_AT = column("started_at"), FINISHED_AT = column("finished_at");
 
     private static final int MAX_ERROR_MESSAGE = 4000;
+
+    /** Ids per lease renewal statement (bound parameters stay well inside both databases' limits). */
+    private static final int RENEWALS_PER_STATEMENT = 500;
 
     private static final int QUERY_TIMEOUT_SECONDS = 30;
 
@@ -429,7 +433,7 @@ class JdbcJobStore implements JobStore {
                                 progress = COALESCE(?, progress),
                                 run_at = COALESCE(?, run_at),
                                 attempt = attempt - ?,
-                                lease_until = NULL
+                                lease_until = NULL, cancel_requested = FALSE
                 WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?""", rows, types);
         List<Completion> applied = new ArrayList<>(completions.size());
         boolean requeued = false;
@@ -454,12 +458,21 @@ class JdbcJobStore implements JobStore {
     @Override
     public List<String> heartbeat(NodeHeartbeat beat) {
         return write(() -> {
-            jdbc.sql("""
-                    UPDATE jobs SET lease_until = ?
-                    WHERE state = 'RUNNING' AND id IN (SELECT id FROM jobs WHERE instance = ? AND state = 'RUNNING'%s)"""
-                .formatted(dialect.skipLocked()))
-                .params(dialect.instant(beat.leaseUntil()), beat.instance())
-                .update();
+            List<String> running = beat.running().stream().sorted().toList();
+            for (int from = 0; from < running.size(); from += RENEWALS_PER_STATEMENT) {
+                List<String> ids = running.subList(from, Math.min(running.size(), from + RENEWALS_PER_STATEMENT));
+                List<Object> params = new ArrayList<>(ids.size() + 2);
+                params.add(dialect.instant(beat.leaseUntil()));
+                params.add(beat.instance());
+                params.addAll(ids);
+                jdbc.sql("""
+                        UPDATE jobs SET lease_until = ?
+                        WHERE state = 'RUNNING' AND id IN (SELECT id FROM jobs
+                                                           WHERE instance = ? AND state = 'RUNNING' AND id IN (%s)%s)"""
+                    .formatted(String.join(", ", Collections.nCopies(ids.size(), "?")), dialect.skipLocked()))
+                    .params(params)
+                    .update();
+            }
             int updated = jdbc.sql("UPDATE nodes SET heartbeat_at = ?, concurrency = ? WHERE instance = ?")
                 .params(dialect.instant(beat.now()), beat.concurrency(), beat.instance())
                 .update();
@@ -521,7 +534,7 @@ class JdbcJobStore implements JobStore {
                                 error_message = CASE WHEN cancel_requested THEN ? ELSE ? END,
                                 finished_at = CASE WHEN cancel_requested OR attempt >= max_attempts THEN ? END,
                                 run_at = CASE WHEN cancel_requested OR attempt >= max_attempts THEN run_at ELSE ? END,
-                                lease_until = NULL
+                                lease_until = NULL, cancel_requested = FALSE
                 WHERE state = 'RUNNING' AND id IN (SELECT id FROM jobs WHERE state = 'RUNNING' AND %s%s)"""
                 .formatted(condition, dialect.skipLocked()))
             .params(JobError.LEASE_EXPIRED, CANCELLED_WHILE_RUNNING, message, at, at, conditionParam)

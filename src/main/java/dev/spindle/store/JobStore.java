@@ -78,8 +78,8 @@ public interface JobStore {
     Completed complete(String instance, List<Completion> completions, List<Progress> progress, @Nullable Claim claim);
 
     /**
-     * The process is alive: renews the leases of the jobs it runs and its row in the registry, and
-     * forgets the rows of processes silent for long.
+     * The process is alive: renews the leases of the jobs it names as running (its own rows among
+     * them) and its row in the registry, and forgets the rows of processes silent for long.
      *
      * @return ids of its running jobs whose cancel was asked through another node
      */

@@ -3,7 +3,9 @@ package dev.spindle.store;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -418,7 +421,9 @@ abstract class JobStoreContractTests {
         store.insert(List.of(other));
         store.claim(10, new Lease("host-a", "new-instance", now.plusSeconds(1)), now);
 
-        store.heartbeat(new NodeHeartbeat("new-instance", "host-a", now, now, now.plusSeconds(60), 8, now.minusSeconds(60)));
+        // naming the dead instance's job too: a lease is renewed only under its own instance
+        store.heartbeat(new NodeHeartbeat("new-instance", "host-a", now, now, now.plusSeconds(60), 8, now.minusSeconds(60),
+                List.of(job.id(), other.id())));
 
         assertThat(store.reapExpired(now.plusSeconds(10))).isEqualTo(1);
         assertThat(store.find(job.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
@@ -432,12 +437,52 @@ abstract class JobStoreContractTests {
     }
 
     @Test
+    void heartbeatRenewsOnlyTheJobsTheProcessNamesAsRunning() {
+        // a claim whose commit succeeded but whose answer was lost leaves rows RUNNING under this
+        // instance that the process never started: renewed by instance, they would never run
+        List<NewJob> jobs = List.of(aJob().build(), aJob().build(), aJob().build());
+        store.insert(jobs);
+        List<String> claimed = store.claim(10, new Lease("node-of-" + N1, N1, now.plusSeconds(1)), now).stream()
+            .map(Job::id)
+            .toList();
+        assertThat(claimed).hasSize(3);
+
+        store.heartbeat(new NodeHeartbeat(N1, "node-of-" + N1, now, now, now.plusSeconds(60), 8, now.minusSeconds(60),
+                List.of(claimed.get(1))));
+
+        assertThat(store.reapExpired(now.plusSeconds(10))).isEqualTo(2);
+        assertThat(claimed).extracting(id -> store.find(id).orElseThrow().state())
+            .containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.QUEUED);
+    }
+
+    @Test
+    void heartbeatRenewsManyJobsAtOnce() {
+        List<NewJob> jobs = new ArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            jobs.add(aJob().build());
+        }
+        store.insert(jobs);
+        List<String> claimed = store.claim(1000, new Lease("node-of-" + N1, N1, now.plusSeconds(1)), now).stream()
+            .map(Job::id)
+            .collect(Collectors.toCollection(ArrayList::new));
+        claimed.addAll(store.claim(1000, new Lease("node-of-" + N1, N1, now.plusSeconds(1)), now).stream()
+            .map(Job::id)
+            .toList());
+        assertThat(claimed).hasSize(1200);
+
+        store.heartbeat(new NodeHeartbeat(N1, "node-of-" + N1, now, now, now.plusSeconds(60), 8, now.minusSeconds(60),
+                claimed));
+
+        assertThat(store.reapExpired(now.plusSeconds(10))).isZero();
+    }
+
+    @Test
     void heartbeatRegistersTheInstanceReportsCancelsAndForgetsSilentOnes() {
         NewJob job = aJob().build();
         store.insert(List.of(job));
         claim(N1);
         store.heartbeat(new NodeHeartbeat(N2, "other", now.minusSeconds(7200), now.minusSeconds(7200),
-                now.minusSeconds(7000), 4, now.minusSeconds(9000)));
+                now.minusSeconds(7000), 4, now.minusSeconds(9000), List.of()));
 
         assertThat(store.requestCancel(job.id())).isTrue();
         List<String> cancels = store.heartbeat(beat(N1, now, now.plusSeconds(60)));
@@ -490,6 +535,7 @@ abstract class JobStoreContractTests {
             assertThat(stored.finishedAt()).isEqualTo(now);
         }
         assertThat(claim(N1, now.plusSeconds(5), now.plusSeconds(35))).as("none runs again").isEmpty();
+        assertThat(pendingCancels()).as("no cancel is left asked for an ended attempt").isZero();
     }
 
     @Test
@@ -512,6 +558,7 @@ abstract class JobStoreContractTests {
             assertThat(stored.error().code()).isEqualTo(JobError.CANCELLED);
         });
         assertThat(claim(N1, now.plusSeconds(5), now.plusSeconds(35))).isEmpty();
+        assertThat(pendingCancels()).as("no cancel is left asked for an ended attempt").isZero();
         assertThat(store.requeue(expired.id(), now.plusSeconds(6))).as("a cancelled job can be retried")
             .hasValueSatisfying(job -> assertThat(job.state()).isEqualTo(JobState.QUEUED));
         assertThat(claim(N1, now.plusSeconds(6), now.plusSeconds(36))).singleElement().satisfies(job -> {
@@ -593,7 +640,13 @@ abstract class JobStoreContractTests {
         store.complete(instance, List.of(), List.of(new Progress(id, token, fraction)));
     }
 
+    /** Rows still flagged for a cancel (each an entry of the partial index jobs_cancel_requested). */
+    long pendingCancels() {
+        return JdbcClient.create(dataSource()).sql("SELECT COUNT(*) FROM jobs WHERE cancel_requested").query(Long.class)
+            .single();
+    }
+
     NodeHeartbeat beat(String instance, Instant at, Instant leaseUntil) {
-        return new NodeHeartbeat(instance, "node-of-" + instance, now, at, leaseUntil, 8, now.minusSeconds(3600));
+        return new NodeHeartbeat(instance, "node-of-" + instance, now, at, leaseUntil, 8, now.minusSeconds(3600), List.of());
     }
 }

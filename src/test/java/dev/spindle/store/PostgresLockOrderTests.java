@@ -76,12 +76,13 @@ class PostgresLockOrderTests {
                             now.plusMillis(1)));
                 }
                 Collections.reverse(completions);
+                List<String> running = claimed.stream().map(Job::id).toList();
                 CountDownLatch go = new CountDownLatch(1);
                 Future<?> heartbeats = threads.submit(() -> {
                     go.await();
                     for (int i = 0; i < 3; i++) {
                         store.heartbeat(new NodeHeartbeat(INSTANCE, "node-1", now, Instant.now(),
-                                Instant.now().plusSeconds(30), 8, now.minusSeconds(600)));
+                                Instant.now().plusSeconds(30), 8, now.minusSeconds(600), running));
                     }
                     return null;
                 });
