@@ -12,8 +12,8 @@ import dev.spindle.store.NodeHeartbeat;
 
 /**
  * Housekeeping task: this process is alive. Renews the leases of the jobs it holds (by id, never
- * "whatever is RUNNING under this instance") and its row in the registry (forgetting rows silent for long), and cancels the jobs whose cancel was asked
- * through another node.
+ * "whatever is RUNNING under this instance") and its row in the registry (forgetting rows silent
+ * for long), and cancels the jobs whose cancel was asked through another node.
  */
 final class LeaseRenewal implements Runnable {
 
