@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 4, benchmark 2: throughput of http jobs, see docs/benchmarks.md, "Downstream calls (issue 4)".
-# About 4 minutes on a quiet machine with the defaults (H2 and PostgreSQL, 3 runs each).
+# About 4 minutes on a quiet machine with the defaults (SQLite and PostgreSQL, 3 runs each).
 #
 #   bench/downstream/run.sh
 #
@@ -21,7 +21,7 @@
 #   BENCH_JAVA_HOME   JDK 25+ (default /usr/lib/jvm/temurin-25-jdk-amd64)
 #   SPINDLE_JAR       benchmark this jar instead of target/spindle-*.jar
 #   BENCH_REV         build this commit (e.g. HEAD) from a clean `git archive` export and benchmark it
-#   BENCH_STORES      "h2 postgres" (default; postgres is skipped when psql cannot reach 127.0.0.1:5432)
+#   BENCH_STORES      "sqlite postgres" (default; sqlite is the embedded default under the run's ./data; postgres is skipped when psql cannot reach 127.0.0.1:5432)
 #   BENCH_RUNS        runs per store, and wrk baselines (default 3)
 #   BENCH_JOBS        measured jobs per run (default 30000); BENCH_WARMUP jobs before them (default 10000)
 #   BENCH_DELAY_MS    the stub's answer delay (default 100)
@@ -39,7 +39,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-STORES=${BENCH_STORES:-h2 postgres}
+STORES=${BENCH_STORES:-sqlite postgres}
 RUNS=${BENCH_RUNS:-3}
 JOBS=${BENCH_JOBS:-30000}
 WARMUP=${BENCH_WARMUP:-10000}
@@ -180,7 +180,7 @@ fi
 one_run() {
   local store=$1 dir=$2
   case $store in
-    h2) start_service "$dir" "--spring.datasource.url=jdbc:h2:file:$dir/data/spindle;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0" ;;
+    sqlite) start_service "$dir" ;;
     postgres)
       PG_DB="spindle_downstream_$$_${dir##*/}"
       PG_DB=${PG_DB//[^a-z0-9_]/_}

@@ -89,6 +89,36 @@ public final class Api {
         throw new AssertionError("job " + id + " did not finish within a minute");
     }
 
+    /** Submits a workflow and returns its id. */
+    public String submitWorkflow(String json) {
+        Response response = post("/api/v1/workflows", json);
+        if (response.status() != 202) {
+            throw new AssertionError("workflow submit got " + response.status() + ": " + response.raw().body());
+        }
+        return response.id();
+    }
+
+    /** Waits (long-poll) until the workflow has ended and returns it. */
+    public JsonNode awaitWorkflow(String id) {
+        for (int i = 0; i < 12; i++) {
+            Response response = get("/api/v1/workflows/" + id + "?wait=PT10S");
+            if (!response.body().path("finishedAt").isMissingNode()) {
+                return response.body();
+            }
+        }
+        throw new AssertionError("workflow " + id + " did not end within two minutes");
+    }
+
+    /** The workflow's step {@code stepId} as the workflow lists it. */
+    public static JsonNode step(JsonNode workflow, String stepId) {
+        for (JsonNode step : workflow.path("steps")) {
+            if (step.path("id").asString().equals(stepId)) {
+                return step;
+            }
+        }
+        throw new AssertionError("no step " + stepId + " in " + workflow);
+    }
+
     public static JsonNode parse(String json) {
         return JSON.readTree(json);
     }

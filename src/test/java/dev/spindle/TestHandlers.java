@@ -1,8 +1,10 @@
 package dev.spindle;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -12,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.spindle.job.JobContext;
 import dev.spindle.job.JobFailure;
 import dev.spindle.job.JobHandler;
+import dev.spindle.job.JobRequest;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 
@@ -40,6 +43,26 @@ public class TestHandlers {
     @Bean
     RecordingHandler recordingHandler() {
         return new RecordingHandler();
+    }
+
+    @Bean
+    PipeHandler pipeHandler() {
+        return new PipeHandler();
+    }
+
+    @Bean
+    FanOutHandler fanOutHandler() {
+        return new FanOutHandler();
+    }
+
+    @Bean
+    JoinHandler joinHandler() {
+        return new JoinHandler();
+    }
+
+    @Bean
+    SwitchHandler switchHandler() {
+        return new SwitchHandler();
     }
 
     /** Logs one line per attempt, so tests can see what a job's log lines carry. */
@@ -212,6 +235,135 @@ public class TestHandlers {
         public JsonNode handle(JobContext context) {
             order.add(context.jobId());
             return context.payload();
+        }
+    }
+
+    /**
+     * {@code pipe}: a workflow step that passes a sum on: {@code payload.add} plus the {@code sum} of
+     * each dependency's result; the result names the dependencies it saw. Counts runs per job id.
+     */
+    public static class PipeHandler implements JobHandler {
+
+        public final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+
+        @Override
+        public String type() {
+            return "pipe";
+        }
+
+        @Override
+        public String description() {
+            return "Adds payload.add to the sums of its dependencies' results.";
+        }
+
+        @Override
+        public JsonNode handle(JobContext context) {
+            runs.computeIfAbsent(context.jobId(), id -> new AtomicInteger()).incrementAndGet();
+            long sum = context.payload().path("add").asLong(0);
+            var inputs = JsonNodeFactory.instance.arrayNode();
+            for (var entry : new TreeMap<>(context.dependencyResults()).entrySet()) {
+                sum += entry.getValue().path("sum").asLong(0);
+                inputs.add(entry.getKey());
+            }
+            var result = JsonNodeFactory.instance.objectNode().put("sum", sum);
+            result.set("inputs", inputs);
+            if (context.stepId() != null) {
+                result.put("step", context.stepId());
+            }
+            return result;
+        }
+    }
+
+    /**
+     * {@code fanout}: adds {@code payload.children} children of type {@code pipe}, child i adding
+     * i, in calls of {@code payload.per} (default 1000); fails its first {@code payload.failures}
+     * attempts after adding them, to show a retried step adds nothing twice.
+     */
+    public static class FanOutHandler implements JobHandler {
+
+        @Override
+        public String type() {
+            return "fanout";
+        }
+
+        @Override
+        public String description() {
+            return "Adds payload.children pipe children.";
+        }
+
+        @Override
+        public JsonNode handle(JobContext context) {
+            int children = context.payload().path("children").asInt();
+            int per = context.payload().path("per").asInt(1000);
+            int added = 0;
+            for (int from = 0; from < children; from += per) {
+                List<JobRequest> batch = new ArrayList<>();
+                for (int i = from; i < Math.min(children, from + per); i++) {
+                    batch.add(JobRequest.of("pipe", JsonNodeFactory.instance.objectNode().put("add", i)));
+                }
+                added += context.addChildren(batch);
+            }
+            if (context.attempt() <= context.payload().path("failures").asInt(0)) {
+                throw new IllegalStateException("fails after adding its children, attempt " + context.attempt());
+            }
+            return JsonNodeFactory.instance.objectNode().put("added", added);
+        }
+    }
+
+    /**
+     * {@code join}: sums the {@code sum} of the children that dependency {@code payload.of} added,
+     * in order; counts runs per job id and keeps the order of the children's sums it saw.
+     */
+    public static class JoinHandler implements JobHandler {
+
+        public final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+
+        @Override
+        public String type() {
+            return "join";
+        }
+
+        @Override
+        public String description() {
+            return "Sums the results of a dependency's children.";
+        }
+
+        @Override
+        public JsonNode handle(JobContext context) {
+            runs.computeIfAbsent(context.jobId(), id -> new AtomicInteger()).incrementAndGet();
+            List<JsonNode> children = context.childResults(context.payload().path("of").asString());
+            long sum = 0;
+            boolean ordered = true;
+            for (int i = 0; i < children.size(); i++) {
+                sum += children.get(i).path("sum").asLong();
+                ordered &= children.get(i).path("sum").asLong() == i;
+            }
+            return JsonNodeFactory.instance.objectNode().put("count", children.size()).put("sum", sum)
+                .put("ordered", ordered);
+        }
+    }
+
+    /** {@code switch}: fails for good while {@link #failing} is set, else succeeds. */
+    public static class SwitchHandler implements JobHandler {
+
+        public volatile boolean failing = true;
+
+        @Override
+        public String type() {
+            return "switch";
+        }
+
+        @Override
+        public String description() {
+            return "Fails while the test says so.";
+        }
+
+        @Override
+        public JsonNode handle(JobContext context) throws JobFailure {
+            if (failing) {
+                throw JobFailure.permanent("switched_off", "the test switched this step off");
+            }
+            return JsonNodeFactory.instance.objectNode().put("sum", 100);
         }
     }
 }

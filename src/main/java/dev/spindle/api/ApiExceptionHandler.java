@@ -6,6 +6,9 @@ import dev.spindle.job.InvalidInputException;
 import dev.spindle.job.InvalidJobException;
 import dev.spindle.job.JobConflictException;
 import dev.spindle.job.JobNotFoundException;
+import dev.spindle.workflow.InvalidWorkflowException;
+import dev.spindle.workflow.WorkflowConflictException;
+import dev.spindle.workflow.WorkflowNotFoundException;
 import dev.spindle.job.JsonFaults;
 import dev.spindle.job.OverloadedException;
 import org.apache.tomcat.util.http.InvalidParameterException;
@@ -46,6 +49,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     }
 
     @ExceptionHandler
+    ProblemDetail invalidWorkflow(InvalidWorkflowException ex) {
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Invalid workflow", ex.getMessage());
+        problem.setProperty("errors", ex.errors());
+        return problem;
+    }
+
+    @ExceptionHandler
     ProblemDetail invalidInput(InvalidInputException ex) {
         ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Invalid request", ex.getMessage());
         problem.setProperty("errors", ex.errors());
@@ -72,6 +82,16 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ProblemDetail conflict(JobConflictException ex) {
         return problem(HttpStatus.CONFLICT, "Job state conflict", ex.getMessage());
+    }
+
+    @ExceptionHandler
+    ProblemDetail workflowNotFound(WorkflowNotFoundException ex) {
+        return problem(HttpStatus.NOT_FOUND, "Workflow not found", ex.getMessage());
+    }
+
+    @ExceptionHandler
+    ProblemDetail workflowConflict(WorkflowConflictException ex) {
+        return problem(HttpStatus.CONFLICT, "Workflow state conflict", ex.getMessage());
     }
 
     @ExceptionHandler

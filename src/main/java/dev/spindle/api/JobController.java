@@ -69,21 +69,14 @@ class JobController {
         if (wait == null) {
             return jobs.find(id).orElseThrow(() -> new JobNotFoundException(id));
         }
-        if (wait.isNegative() || wait.compareTo(properties.maxWait()) > 0) {
-            throw new InvalidRequestException("wait: must be from PT0S to " + properties.maxWait());
-        }
-        return jobs.await(id, wait);
+        return jobs.await(id, RequestParameters.wait(wait, properties));
     }
 
     @GetMapping
     JobPage list(@RequestParam(required = false) @Nullable JobState state,
             @RequestParam(required = false) @Nullable String type, @RequestParam(required = false) @Nullable Integer limit,
             @RequestParam(required = false) @Nullable String after) {
-        int size = limit == null ? properties.defaultPageSize() : limit;
-        if (size < 1 || size > properties.maxPageSize()) {
-            throw new InvalidRequestException("limit: must be from 1 to " + properties.maxPageSize());
-        }
-        return jobs.list(new JobQuery(state, type, size, after));
+        return jobs.list(new JobQuery(state, type, RequestParameters.pageSize(limit, properties), after));
     }
 
     @PostMapping("/{id}/cancel")
@@ -100,13 +93,8 @@ class JobController {
     }
 
     private static JobRequest withHeaderKey(JobRequest request, @Nullable String header) {
-        if (header == null) {
-            return request;
-        }
-        if (request.idempotencyKey() != null && !request.idempotencyKey().equals(header)) {
-            throw new InvalidRequestException("Idempotency-Key header and idempotencyKey field differ; give one");
-        }
-        return request.withIdempotencyKey(header);
+        return header == null ? request
+                : request.withIdempotencyKey(RequestParameters.idempotencyKey(request.idempotencyKey(), header));
     }
 
     private static URI location(Job job) {

@@ -11,20 +11,20 @@ import tools.jackson.databind.JsonNode;
  * protocols: PostgreSQL cannot hold a NUL character in {@code text} nor {@code jsonb}, and no
  * Spindle field needs one, so a NUL is refused wherever it appears.
  */
-final class InputChecks {
+public final class InputChecks {
 
     private InputChecks() {
     }
 
     /** Adds an error naming {@code field} when {@code value} holds a NUL character. */
-    static void text(String field, @Nullable String value, List<String> errors) {
+    public static void text(String field, @Nullable String value, List<String> errors) {
         if (value != null && value.indexOf('\0') >= 0) {
             errors.add(field + ": must not contain the NUL character (\\u0000)");
         }
     }
 
     /** Adds an error naming the first member of {@code json} (a key or a string) that holds a NUL character. */
-    static void json(String field, JsonNode json, List<String> errors) {
+    public static void json(String field, JsonNode json, List<String> errors) {
         String path = nulAt(field, json);
         if (path != null) {
             errors.add(path + ": must not contain the NUL character (\\u0000)");

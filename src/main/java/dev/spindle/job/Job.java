@@ -11,6 +11,9 @@ import tools.jackson.databind.JsonNode;
  *
  * @param attempt how many attempts have started (0 while it has never run)
  * @param fencingToken grows with every claim of the job; see {@link JobContext#fencingToken()}
+ * @param workflowId the workflow the job is a step (or a step's child) of
+ * @param stepId its step's id in that workflow; null for a child
+ * @param parentId for a child, the job of the step that added it
  */
 public record Job(
         String id,
@@ -30,5 +33,8 @@ public record Job(
         Instant createdAt,
         @Nullable Instant startedAt,
         @Nullable Instant finishedAt,
-        @Nullable String node) {
+        @Nullable String node,
+        @Nullable String workflowId,
+        @Nullable String stepId,
+        @Nullable String parentId) {
 }

@@ -18,7 +18,9 @@ import org.springframework.stereotype.Component;
  * name: {@code spindle.jobs.submitted{type}}, {@code spindle.jobs.completed{type,outcome}}, and the
  * timers {@code spindle.jobs.wait{type}} (runAt, or the end of the last attempt, to start) and
  * {@code spindle.jobs.run{type}} (one attempt), both with percentile histograms. Tags are bounded:
- * the registered types (and {@code other}) and the {@link Outcome}s.
+ * the registered types (and {@code other}) and the {@link Outcome}s. And the workflow meters:
+ * {@code spindle.workflows.started}, {@code spindle.workflows.completed{outcome}} (the workflow
+ * states, a bounded set looked up only when a workflow ends) and {@code spindle.workflows.steps.released}.
  */
 @Component
 public class JobMetrics {
@@ -40,7 +42,18 @@ public class JobMetrics {
 
     private final Counter staleCompletions;
 
+    private final Counter workflowsStarted;
+
+    private final Counter stepsReleased;
+
+    private final MeterRegistry registry;
+
     JobMetrics(JobHandlers handlers, MeterRegistry registry) {
+        this.registry = registry;
+        this.workflowsStarted = Counter.builder("spindle.workflows.started").description("Workflows accepted")
+            .register(registry);
+        this.stepsReleased = Counter.builder("spindle.workflows.steps.released")
+            .description("Workflow steps released to the queue by the end of their last dependency").register(registry);
         this.rejected = Counter.builder("spindle.jobs.rejected")
             .description("Submitted jobs refused: backlog full or memory pressure").register(registry);
         this.staleCompletions = Counter.builder("spindle.jobs.stale.completions")
@@ -55,6 +68,20 @@ public class JobMetrics {
     /** A submission refused because the backlog was full or the node was under memory pressure (503 / -BUSY). */
     public void rejected(int jobs) {
         rejected.increment(jobs);
+    }
+
+    public void workflowStarted() {
+        workflowsStarted.increment();
+    }
+
+    /** A workflow ended here (its last job ended in a write of this process), in {@code state}. */
+    public void workflowEnded(String state) {
+        Counter.builder("spindle.workflows.completed").tag("outcome", state.toLowerCase(Locale.ROOT))
+            .description("Workflows ended, by outcome").register(registry).increment();
+    }
+
+    public void stepsReleased(int steps) {
+        stepsReleased.increment(steps);
     }
 
     /** An attempt ended here after its job had been taken over (lost fence): its outcome was not stored. */

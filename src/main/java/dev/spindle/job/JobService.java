@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 import com.fasterxml.uuid.Generators;
@@ -200,6 +201,11 @@ public class JobService implements SmartLifecycle {
                 watchers.finished(List.of(id));
                 return new Cancellation(cancelled.get(), true);
             }
+            cancelled = store.cancelWaiting(id, clock.instant());
+            if (cancelled.isPresent()) {
+                watchers.finished(List.of(id));
+                return new Cancellation(cancelled.get(), true);
+            }
             if (store.requestCancel(id)) {
                 // this node interrupts at once; another node is told by a notification or its next heartbeat
                 pool.interrupt(id);
@@ -225,6 +231,10 @@ public class JobService implements SmartLifecycle {
         }
         // an unknown job or one in the wrong state is said so even while new work is refused
         Job current = store.find(id).orElseThrow(() -> new JobNotFoundException(id));
+        if (current.workflowId() != null) {
+            throw new JobConflictException("Job '" + id + "' belongs to workflow '" + current.workflowId()
+                    + "'; retry the workflow (POST /api/v1/workflows/" + current.workflowId() + "/retry)");
+        }
         if (current.state() != JobState.FAILED && current.state() != JobState.CANCELLED) {
             throw notRetryable(current);
         }
@@ -293,8 +303,7 @@ public class JobService implements SmartLifecycle {
         if (requests.isEmpty()) {
             throw new InvalidJobException(List.of("jobs: must contain at least one job"));
         }
-        // the stores keep microseconds; so does the answer, so that it matches later reads
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Instant now = now();
         List<String> errors = new ArrayList<>();
         List<NewJob> prepared = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
@@ -336,18 +345,51 @@ public class JobService implements SmartLifecycle {
         if (toInsert.isEmpty()) {
             return submissions;
         }
-        admit(toInsert.size());
-        try {
+        admitted(toInsert, () -> {
             store.insert(toInsert);
-        }
-        catch (RuntimeException ex) {
-            pool.cancelReservation(toInsert.size());
-            throw ex;
-        }
-        pool.enqueued(toInsert.size(), toInsert.size(),
-                toInsert.stream().map(NewJob::runAt).min(Instant::compareTo).orElseThrow());
+            return toInsert.size();
+        });
         toInsert.forEach(job -> metrics.submitted(job.type()));
         return submissions;
+    }
+
+    /**
+     * Stores new jobs as a submission in hand (a workflow's steps, a step's children): refused
+     * while intake is closed, under memory pressure and when the backlog has no room for them all.
+     *
+     * @param insert stores them, all or none, and answers how many QUEUED jobs it stored (WAITING
+     *        ones and any that were there already do not count)
+     * @return what {@code insert} answered
+     */
+    public int submitNew(List<NewJob> jobs, IntSupplier insert) {
+        return inHand(() -> {
+            int queued = admitted(jobs, insert);
+            jobs.forEach(job -> metrics.submitted(job.type()));
+            return queued;
+        });
+    }
+
+    private int admitted(List<NewJob> jobs, IntSupplier insert) {
+        admit(jobs.size());
+        int queued;
+        try {
+            queued = insert.getAsInt();
+        }
+        catch (RuntimeException ex) {
+            pool.cancelReservation(jobs.size());
+            throw ex;
+        }
+        pool.enqueued(queued, jobs.size(), jobs.stream()
+            .filter(job -> job.state() == JobState.QUEUED)
+            .map(NewJob::runAt)
+            .min(Instant::compareTo)
+            .orElse(Instant.MAX));
+        return queued;
+    }
+
+    /** Now, as the stores keep it (microseconds), so that an answer matches later reads. */
+    public Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
     private void admit(int jobs) {
@@ -367,7 +409,13 @@ public class JobService implements SmartLifecycle {
         }
     }
 
-    private @Nullable NewJob prepare(@Nullable JobRequest request, Instant now, String prefix, List<String> errors) {
+    /**
+     * Validates a submission and applies the defaults, as {@link #submit} does: what is wrong goes
+     * to {@code errors}, each message starting with {@code prefix}.
+     *
+     * @return the job to store, or null when it is not valid
+     */
+    public @Nullable NewJob prepare(@Nullable JobRequest request, Instant now, String prefix, List<String> errors) {
         if (request == null) {
             errors.add((prefix.isEmpty() ? "body" : prefix.substring(0, prefix.length() - 1))
                     + ": must be a job object, not null");

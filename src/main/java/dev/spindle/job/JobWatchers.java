@@ -12,7 +12,7 @@ import dev.spindle.config.ApiProperties;
 import org.springframework.stereotype.Component;
 
 /**
- * Wakes long-polling readers when a job reaches a terminal state. Whoever makes a job terminal
+ * Wakes long-polling readers when a job (or a workflow: ids never collide) reaches a terminal state. Whoever makes a job terminal
  * calls {@link #finished}; readers {@link #watch} before re-reading the store so no wake-up is missed.
  *
  * <p>At most {@code spindle.api.max-waiting} readers wait at once (REST {@code ?wait=} and RESP
@@ -40,7 +40,7 @@ public class JobWatchers {
      *
      * @throws OverloadedException when {@code max-waiting} readers wait already
      */
-    CompletableFuture<Void> watch(String id) {
+    public CompletableFuture<Void> watch(String id) {
         if (!waiting.tryAcquire()) {
             throw new OverloadedException("Too many long-polls wait already (spindle.api.max-waiting, " + maxWaiting
                     + "); retry later or read the job without waiting", RETRY_AFTER);
@@ -50,7 +50,7 @@ public class JobWatchers {
         return future;
     }
 
-    void unwatch(String id, CompletableFuture<Void> future) {
+    public void unwatch(String id, CompletableFuture<Void> future) {
         watchers.computeIfPresent(id, (key, set) -> {
             set.remove(future);
             return set.isEmpty() ? null : set;

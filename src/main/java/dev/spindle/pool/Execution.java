@@ -1,11 +1,16 @@
 package dev.spindle.pool;
 
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.DoubleConsumer;
 
 import dev.spindle.job.Job;
 import dev.spindle.job.JobContext;
+import dev.spindle.job.JobRequest;
+import dev.spindle.job.WorkflowAccess;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
@@ -31,15 +36,21 @@ final class Execution implements JobContext {
 
     private volatile DoubleConsumer progressSink = fraction -> { };
 
+    private volatile @Nullable WorkflowAccess workflow;
+
+    /** The number of the next child this attempt adds. */
+    private final AtomicInteger nextChild = new AtomicInteger();
+
     Execution(String id) {
         this.id = id;
     }
 
     /** Called once the job is claimed: the attempt may now run. */
-    void claimed(Job job, Instant deadline, DoubleConsumer progressSink) {
+    void claimed(Job job, Instant deadline, DoubleConsumer progressSink, @Nullable WorkflowAccess workflow) {
         this.job = job;
         this.deadline = deadline;
         this.progressSink = progressSink;
+        this.workflow = workflow;
     }
 
     Job job() {
@@ -117,5 +128,44 @@ final class Execution implements JobContext {
             throw new IllegalArgumentException("progress must be between 0 and 1, was " + fraction);
         }
         progressSink.accept(fraction);
+    }
+
+    @Override
+    public @Nullable String workflowId() {
+        return job().workflowId();
+    }
+
+    @Override
+    public @Nullable String stepId() {
+        return job().stepId();
+    }
+
+    @Override
+    public Map<String, JsonNode> dependencyResults() {
+        Job step = job();
+        WorkflowAccess access = workflow;
+        return step.stepId() == null || access == null ? Map.of() : access.dependencyResults(step);
+    }
+
+    @Override
+    public List<JsonNode> childResults(String stepId) {
+        Job step = job();
+        WorkflowAccess access = workflow;
+        return step.stepId() == null || access == null ? List.of() : access.childResults(step, stepId);
+    }
+
+    @Override
+    public int addChildren(List<JobRequest> children) {
+        Job step = job();
+        WorkflowAccess access = workflow;
+        if (step.stepId() == null || access == null) {
+            throw new IllegalStateException("Job " + id + " is not a workflow step: only a step can add children");
+        }
+        if (children.isEmpty()) {
+            return 0;
+        }
+        // numbered in the order of the calls; a failed call's numbers are not used again
+        int from = nextChild.getAndAdd(children.size());
+        return access.addChildren(step, from, children);
     }
 }

@@ -33,6 +33,7 @@ import dev.spindle.job.JobHandlers;
 import dev.spindle.job.JobMetrics;
 import dev.spindle.job.JobMetrics.Outcome;
 import dev.spindle.job.JobWatchers;
+import dev.spindle.job.WorkflowAccess;
 import dev.spindle.memory.MemoryMonitor;
 import dev.spindle.memory.OutOfMemoryExit;
 import dev.spindle.pool.Execution.Stop;
@@ -40,6 +41,7 @@ import dev.spindle.store.Claim;
 import dev.spindle.store.Completion;
 import dev.spindle.store.JobStore;
 import dev.spindle.store.Lease;
+import dev.spindle.store.Settled;
 import dev.spindle.store.StoreListener;
 import dev.spindle.store.StoreMigrations;
 import io.micrometer.core.instrument.Gauge;
@@ -51,6 +53,7 @@ import org.slf4j.MDC;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.NullNode;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -151,10 +154,14 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     private @Nullable AutoCloseable subscription;
 
+    /** Workflow steps read their dependencies' results and add children through it (looked up late: it needs the pool). */
+    private final ObjectProvider<WorkflowAccess> workflows;
+
     WorkerPool(JobStore store, StoreMigrations migrations, JobHandlers handlers, JobWatchers watchers, PoolProperties properties,
             ClusterProperties cluster, JobProperties jobProperties, NodeProperties nodeProperties, JobMetrics metrics,
-            MeterRegistry meters, MemoryMonitor memory, Clock clock) {
+            MeterRegistry meters, MemoryMonitor memory, Clock clock, ObjectProvider<WorkflowAccess> workflows) {
         this.store = store;
+        this.workflows = workflows;
         this.migrations = migrations;
         this.handlers = handlers;
         this.watchers = watchers;
@@ -269,6 +276,21 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     @Override
     public void cancelRequested(String id) {
         interrupt(id);
+    }
+
+    /** Steps released to the queue count as queued here; waiters on ended steps and workflows are woken. */
+    @Override
+    public void settled(Settled settled) {
+        if (settled.released() > 0) {
+            metrics.stepsReleased(settled.released());
+            dispatcher.requeued(settled.released());
+        }
+        List<String> ended = new ArrayList<>(settled.ended());
+        for (Settled.WorkflowEnd workflow : settled.workflows()) {
+            ended.add(workflow.id());
+            metrics.workflowEnded(workflow.state().name());
+        }
+        watchers.finished(ended);
     }
 
     // --- lifecycle ----------------------------------------------------------------------------
@@ -498,7 +520,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
                 lastProgress[0] = now;
                 writer.progress(job.id(), job.fencingToken(), fraction);
             }
-        });
+        }, job.workflowId() == null ? null : workflows.getIfAvailable());
         executions.put(job.id(), execution);
         // a cancel recorded after this claim whose interrupt came before the registration above
         Instant cancelled = recentCancels.getIfPresent(job.id());
@@ -636,7 +658,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
             case SUCCEEDED -> Outcome.SUCCEEDED;
             case FAILED -> Outcome.FAILED;
             case CANCELLED -> Outcome.CANCELLED;
-            case QUEUED, RUNNING -> !completion.refundAttempt() ? Outcome.RETRIED
+            case WAITING, QUEUED, RUNNING -> !completion.refundAttempt() ? Outcome.RETRIED
                     : completion.error() != null && completion.error().code().equals(SHUTDOWN) ? Outcome.INTERRUPTED
                     : Outcome.DEFERRED;
         };

@@ -73,6 +73,9 @@ sealed interface Dialect {
      */
     String skipLocked();
 
+    /** What follows a read of rows the transaction goes on to change: lock them now; nothing where writes take turns. */
+    String forUpdate();
+
     /**
      * The claim's source of rows: the jobs table, walked on the claim index. SQLite, which keeps no
      * statistics unless told to, otherwise picks the (state, id) index and sorts every queued row.
@@ -131,6 +134,11 @@ sealed interface Dialect {
         }
 
         @Override
+        public String forUpdate() {
+            return " FOR UPDATE";
+        }
+
+        @Override
         public String claimSource() {
             return "jobs";
         }
@@ -186,6 +194,11 @@ sealed interface Dialect {
 
         @Override
         public String skipLocked() {
+            return "";
+        }
+
+        @Override
+        public String forUpdate() {
             return "";
         }
 

@@ -6,13 +6,16 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import dev.spindle.job.Job;
@@ -20,6 +23,9 @@ import dev.spindle.job.JobError;
 import dev.spindle.job.JobPage;
 import dev.spindle.job.JobQuery;
 import dev.spindle.job.JobState;
+import dev.spindle.workflow.Workflow;
+import dev.spindle.workflow.WorkflowPage;
+import dev.spindle.workflow.WorkflowQuery;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,14 +51,14 @@ import org.springframework.transaction.support.TransactionTemplate;
  * database's file lock; reads run on their own connections beside it (WAL).
  */
 @Repository
-class JdbcJobStore implements JobStore {
+class JdbcJobStore implements JobStore, WorkflowStore {
 
     private static final Logger log = LoggerFactory.getLogger(JdbcJobStore.class);
 
     /** What every read of jobs selects (and every claim returns), in this order: {@link #mapJob} reads by position. */
     private static final List<String> COLUMN_LIST = List.of("id", "type", "payload", "state", "priority", "max_attempts",
             "attempt", "timeout_ms", "run_at", "idempotency_key", "result", "error_code", "error_message", "progress",
-            "node", "fencing_token", "created_at", "started_at", "finished_at");
+            "node", "fencing_token", "created_at", "started_at", "finished_at", "workflow_id", "step_id", "parent_id");
 
     private static final String COLUMNS = String.join(", ", COLUMN_LIST);
 
@@ -64,7 +70,8 @@ class JdbcJobStore implements JobStore {
             IDEMPOTENCY_KEY = column("idempotency_key"), RESULT = column("result"), ERROR_CODE = column("error_code"),
             ERROR_MESSAGE = column("error_message"), PROGRESS = column("progress"), NODE = column("node"),
             FENCING_TOKEN = column("fencing_token"), CREATED_AT = column("created_at"),
-            STARTED_AT = column("started_at"), FINISHED_AT = column("finished_at");
+            STARTED_AT = column("started_at"), FINISHED_AT = column("finished_at"), WORKFLOW_ID = column("workflow_id"),
+            STEP_ID = column("step_id"), PARENT_ID = column("parent_id");
 
     private static final int MAX_ERROR_MESSAGE = 4000;
 
@@ -117,6 +124,11 @@ class JdbcJobStore implements JobStore {
 
     private final StoreWrites health;
 
+    private final WorkflowRows workflows;
+
+    /** The process's pool, told what workflow settlements did once they are committed. */
+    private volatile @Nullable StoreListener listener;
+
     JdbcJobStore(JdbcTemplate jdbcTemplate, TransactionTemplate tx, JsonMapper json, StoreWrites health) {
         this.health = health;
         this.dialect = Dialect.of(jdbcTemplate.getDataSource());
@@ -136,6 +148,7 @@ class JdbcJobStore implements JobStore {
                 tx);
         this.json = json;
         this.claimStep = ClaimStep.inDispatchOrder(dialect);
+        this.workflows = new WorkflowRows(this.jdbcTemplate, jdbc, dialect, json, jobMapper, COLUMNS);
     }
 
     @Override
@@ -181,6 +194,33 @@ class JdbcJobStore implements JobStore {
         }
     }
 
+    /** What the workflow settlements of one write did, told to the listener once the write is committed. */
+    private static final class Settling {
+
+        Settled settled = Settled.NONE;
+
+        void settle(WorkflowRows workflows, Collection<String> ended, Instant now) {
+            if (!ended.isEmpty()) {
+                settled = settled.plus(workflows.settle(ended, now));
+            }
+        }
+    }
+
+    /** {@link #write(Supplier, boolean)} of work that may end workflow jobs: it settles them through {@code settling}. */
+    private <R> R settling(boolean alwaysWrites, Function<Settling, R> work) {
+        Settling[] holder = { new Settling() };
+        R result = write(() -> {
+            // afresh on every run: a group that fails is written again, one caller at a time
+            holder[0] = new Settling();
+            return work.apply(holder[0]);
+        }, alwaysWrites);
+        StoreListener told = listener;
+        if (told != null && !holder[0].settled.isEmpty()) {
+            told.settled(holder[0].settled);
+        }
+        return result;
+    }
+
     /** One group of the group commit, in one transaction: every insert in one batch, then each other write. */
     private void writeGroup(List<Write> group) {
         tx.executeWithoutResult(status -> {
@@ -191,7 +231,7 @@ class JdbcJobStore implements JobStore {
                 }
             }
             if (!inserts.isEmpty()) {
-                insertRows(inserts);
+                insertRows(inserts, false);
             }
             for (Write write : group) {
                 if (write instanceof Work<?> work) {
@@ -220,20 +260,30 @@ class JdbcJobStore implements JobStore {
         }
     }
 
-    private void insertRows(List<NewJob> jobs) {
+    /**
+     * @param skipExisting whether a child its parent already has (by its place among them) is left
+     *        out rather than an error
+     * @return per job, 1 when it was inserted (0: skipped)
+     */
+    private int[] insertRows(List<NewJob> jobs, boolean skipExisting) {
         int[] types = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.SMALLINT, Types.INTEGER,
-                Types.INTEGER, Types.BIGINT, dialect.instantType(), Types.VARCHAR, dialect.instantType() };
+                Types.INTEGER, Types.BIGINT, dialect.instantType(), Types.VARCHAR, dialect.instantType(), Types.VARCHAR,
+                Types.VARCHAR, Types.VARCHAR, Types.INTEGER, Types.INTEGER };
         List<Object[]> rows = new ArrayList<>(jobs.size());
         for (NewJob job : jobs) {
-            rows.add(new Object[] { job.id(), job.type(), json.writeValueAsString(job.payload()), JobState.QUEUED.name(),
+            rows.add(new Object[] { job.id(), job.type(), json.writeValueAsString(job.payload()), job.state().name(),
                     job.priority(), job.maxAttempts(), 0, job.timeout().toMillis(), dialect.instant(job.runAt()),
-                    job.idempotencyKey(), dialect.instant(job.createdAt()) });
+                    job.idempotencyKey(), dialect.instant(job.createdAt()), job.workflowId(), job.stepId(),
+                    job.parentId(), job.seq(), job.waitingOn() });
         }
-        jdbcTemplate.batchUpdate("""
+        int[] inserted = jdbcTemplate.batchUpdate("""
                 INSERT INTO jobs (id, type, payload, state, priority, max_attempts, attempt, timeout_ms, run_at,
-                                  idempotency_key, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", rows, types);
+                                  idempotency_key, created_at, workflow_id, step_id, parent_id, seq, waiting_on)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+                + (skipExisting ? " ON CONFLICT (parent_id, seq) WHERE parent_id IS NOT NULL DO NOTHING" : ""), rows,
+                types);
         dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
+        return inserted;
     }
 
     // --- reads ----------------------------------------------------------------------------------
@@ -297,11 +347,11 @@ class JdbcJobStore implements JobStore {
         if (max <= 0) {
             return List.of();
         }
-        return write(() -> claimNow(max, lease, now));
+        return settling(false, settling -> claimNow(max, lease, now, settling));
     }
 
     /** The claim's statement, inside the caller's transaction. */
-    private List<Job> claimNow(int max, Lease lease, Instant now) {
+    private List<Job> claimNow(int max, Lease lease, Instant now, Settling settling) {
         ClaimStep.Candidates candidates = claimStep.candidates(max, now);
         List<Object> params = new ArrayList<>(List.of(dialect.instant(now), lease.node(), lease.instance(),
                 dialect.instant(lease.until())));
@@ -313,7 +363,7 @@ class JdbcJobStore implements JobStore {
                 WHERE id IN (%s)
                 RETURNING\s""".formatted(candidates.sql()) + COLUMNS;
         List<Claimed> rows = jdbc.sql(sql).params(params).query(this::mapClaimed).list();
-        failUnreadable(rows, now);
+        settling.settle(workflows, failUnreadable(rows, now), now);
         List<Job> jobs = new ArrayList<>(rows.size());
         for (Claimed row : rows) {
             if (row.job() != null) {
@@ -347,23 +397,30 @@ class JdbcJobStore implements JobStore {
         }
     }
 
-    /** Ends the claimed rows that could not be read: FAILED with internal_error, in the claim's transaction. */
-    private void failUnreadable(List<Claimed> claimed, Instant now) {
+    /**
+     * Ends the claimed rows that could not be read: FAILED with internal_error, in the claim's transaction.
+     *
+     * @return their ids
+     */
+    private List<String> failUnreadable(List<Claimed> claimed, Instant now) {
         List<Object[]> rows = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
         for (Claimed row : claimed) {
             if (row.job() == null) {
                 rows.add(new Object[] { JobError.INTERNAL_ERROR,
                         truncate("The store holds this job in a form the worker pool cannot read: " + row.problem()),
                         dialect.instant(now), row.id(), row.fencingToken() });
+                ids.add(row.id());
             }
         }
         if (rows.isEmpty()) {
-            return;
+            return ids;
         }
         jdbcTemplate.batchUpdate("""
                 UPDATE jobs SET state = 'FAILED', error_code = ?, error_message = ?, finished_at = ?, lease_until = NULL
                 WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?""", rows,
                 new int[] { Types.VARCHAR, Types.VARCHAR, dialect.instantType(), Types.VARCHAR, Types.BIGINT });
+        return ids;
     }
 
     @Override
@@ -373,11 +430,22 @@ class JdbcJobStore implements JobStore {
         if (completions.isEmpty() && progress.isEmpty() && !claiming) {
             return new Completed(List.of(), List.of());
         }
-        return write(() -> {
+        return settling(false, settling -> {
             Set<String> cancelAsked = cancelsAsked(instance, completions);
             recordProgress(progress);
             List<Completion> applied = completeNow(completions, cancelAsked);
-            return new Completed(applied, claiming ? claimNow(claim.max(), claim.lease(), claim.now()) : List.of());
+            List<String> ended = new ArrayList<>();
+            Instant latest = Instant.EPOCH;
+            for (Completion completion : applied) {
+                if (completion.state().isTerminal()) {
+                    ended.add(completion.id());
+                    latest = latest.isAfter(completion.at()) ? latest : completion.at();
+                }
+            }
+            // before the claim: a step this releases may be claimed by the same commit
+            settling.settle(workflows, ended, latest);
+            return new Completed(applied,
+                    claiming ? claimNow(claim.max(), claim.lease(), claim.now(), settling) : List.of());
         });
     }
 
@@ -526,8 +594,8 @@ class JdbcJobStore implements JobStore {
      */
     private int reap(String condition, Object conditionParam, Instant now, String message) {
         Object at = dialect.instant(now);
-        return write(() -> {
-            int reaped = jdbc.sql("""
+        return settling(false, settling -> {
+            List<Reaped> reaped = jdbc.sql("""
                 UPDATE jobs SET state = CASE WHEN cancel_requested THEN 'CANCELLED'
                                              WHEN attempt < max_attempts THEN 'QUEUED' ELSE 'FAILED' END,
                                 error_code = CASE WHEN cancel_requested THEN 'cancelled' ELSE ? END,
@@ -535,15 +603,21 @@ class JdbcJobStore implements JobStore {
                                 finished_at = CASE WHEN cancel_requested OR attempt >= max_attempts THEN ? END,
                                 run_at = CASE WHEN cancel_requested OR attempt >= max_attempts THEN run_at ELSE ? END,
                                 lease_until = NULL, cancel_requested = FALSE
-                WHERE state = 'RUNNING' AND id IN (SELECT id FROM jobs WHERE state = 'RUNNING' AND %s%s)"""
+                WHERE state = 'RUNNING' AND id IN (SELECT id FROM jobs WHERE state = 'RUNNING' AND %s%s)
+                RETURNING id, state"""
                 .formatted(condition, dialect.skipLocked()))
             .params(JobError.LEASE_EXPIRED, CANCELLED_WHILE_RUNNING, message, at, at, conditionParam)
-            .update();
-            if (reaped > 0) {
+            .query((rs, n) -> new Reaped(rs.getString(1), JobState.valueOf(rs.getString(2))))
+            .list();
+            if (!reaped.isEmpty()) {
                 dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
             }
-            return reaped;
+            settling.settle(workflows, reaped.stream().filter(r -> r.state().isTerminal()).map(Reaped::id).toList(), now);
+            return reaped.size();
         });
+    }
+
+    private record Reaped(String id, JobState state) {
     }
 
     // --- cancel and retry -----------------------------------------------------------------------
@@ -563,23 +637,42 @@ class JdbcJobStore implements JobStore {
 
     @Override
     public AutoCloseable subscribe(StoreListener listener) {
+        this.listener = listener;
         if (!dialect.shared()) {
-            return () -> { };
+            return () -> this.listener = null;
         }
         PostgresNotifications notifications = new PostgresNotifications(jdbcTemplate.getDataSource(), listener);
         notifications.start();
-        return notifications::stop;
+        return () -> {
+            this.listener = null;
+            notifications.stop();
+        };
     }
 
     @Override
     public Optional<Job> cancelQueued(String id, Instant now) {
-        return write(() -> jdbc.sql("""
-                UPDATE jobs SET state = 'CANCELLED', error_code = ?, error_message = ?, finished_at = ?
-                WHERE id = ? AND state = 'QUEUED'
-                RETURNING\s""" + COLUMNS)
-            .params(JobError.CANCELLED, "Cancelled before it started", dialect.instant(now), id)
-            .query(jobMapper)
-            .optional());
+        return cancelIn(JobState.QUEUED, id, now);
+    }
+
+    @Override
+    public Optional<Job> cancelWaiting(String id, Instant now) {
+        return cancelIn(JobState.WAITING, id, now);
+    }
+
+    private Optional<Job> cancelIn(JobState state, String id, Instant now) {
+        return settling(false, settling -> {
+            Optional<Job> cancelled = jdbc.sql("""
+                    UPDATE jobs SET state = 'CANCELLED', error_code = ?, error_message = ?, finished_at = ?
+                    WHERE id = ? AND state = ?
+                    RETURNING\s""" + COLUMNS)
+                .params(JobError.CANCELLED, "Cancelled before it started", dialect.instant(now), id, state.name())
+                .query(jobMapper)
+                .optional();
+            if (cancelled.isPresent() && cancelled.get().workflowId() != null) {
+                settling.settle(workflows, List.of(id), now);
+            }
+            return cancelled;
+        });
     }
 
     @Override
@@ -589,7 +682,7 @@ class JdbcJobStore implements JobStore {
                     UPDATE jobs SET state = 'QUEUED', run_at = ?, attempt = 0, result = NULL, error_code = NULL,
                                     error_message = NULL, progress = NULL, started_at = NULL, finished_at = NULL,
                                     node = NULL, instance = NULL, cancel_requested = FALSE
-                    WHERE id = ? AND state IN ('FAILED', 'CANCELLED')
+                    WHERE id = ? AND state IN ('FAILED', 'CANCELLED') AND workflow_id IS NULL
                     RETURNING\s""" + COLUMNS)
                 .params(dialect.instant(now), id)
                 .query(jobMapper)
@@ -606,12 +699,115 @@ class JdbcJobStore implements JobStore {
         // ids first, then delete by primary key: a bounded batch whatever the database does with
         // DELETE ... LIMIT
         return write(() -> {
-            List<String> ids = jdbc.sql("SELECT id FROM jobs WHERE finished_at < ? ORDER BY finished_at LIMIT ?")
+            // a workflow's jobs go with their workflow, whole
+            List<String> ids = jdbc.sql(
+                    "SELECT id FROM jobs WHERE finished_at < ? AND workflow_id IS NULL ORDER BY finished_at LIMIT ?")
                 .params(dialect.instant(cutoff), limit)
                 .query(String.class)
                 .list();
             return ids.isEmpty() ? 0 : jdbc.sql("DELETE FROM jobs WHERE id IN (:ids)").param("ids", ids).update();
         });
+    }
+
+    // --- workflows ------------------------------------------------------------------------------
+
+    @Override
+    public void insertWorkflow(NewWorkflow workflow) {
+        try {
+            write(() -> {
+                workflows.insert(workflow);
+                insertRows(workflow.steps(), false);
+                return null;
+            }, true);
+        }
+        catch (DuplicateKeyException ex) {
+            throw new DuplicateIdempotencyKeyException(ex);
+        }
+    }
+
+    @Override
+    public Optional<Workflow> findWorkflow(String id) {
+        return workflows.find(id);
+    }
+
+    @Override
+    public Optional<Workflow> findWorkflowByIdempotencyKey(String key) {
+        return workflows.findByIdempotencyKey(key);
+    }
+
+    @Override
+    public WorkflowPage listWorkflows(WorkflowQuery query) {
+        return workflows.list(query);
+    }
+
+    @Override
+    public WorkflowSteps workflowSteps(String workflowId) {
+        return workflows.steps(workflowId);
+    }
+
+    @Override
+    public Map<String, JsonNode> dependencyResults(String jobId) {
+        return workflows.dependencyResults(jobId);
+    }
+
+    @Override
+    public List<JsonNode> childResults(String jobId, String stepId) {
+        return workflows.childResults(jobId, stepId);
+    }
+
+    @Override
+    public int addChildren(String parentId, long fencingToken, List<NewJob> children, int maxSteps) {
+        if (children.isEmpty()) {
+            return 0;
+        }
+        return write(() -> {
+            String workflowId = workflows.runningStep(parentId, fencingToken)
+                .orElseThrow(() -> new StepNotRunningException("Job " + parentId
+                        + " is not a running workflow step under fencing token " + fencingToken));
+            int added = 0;
+            for (int count : insertRows(children, true)) {
+                added += count > 0 ? 1 : 0;
+            }
+            if (added > 0) {
+                workflows.childrenAdded(parentId, fencingToken, workflowId, added, maxSteps);
+            }
+            return added;
+        }, true);
+    }
+
+    @Override
+    public Optional<WorkflowCancel> cancelWorkflow(String id, Instant now) {
+        return settling(false, settling -> {
+            List<String> ended = new ArrayList<>();
+            WorkflowCancel cancel = workflows.cancel(id, now, ended);
+            if (cancel == null) {
+                return Optional.<WorkflowCancel>empty();
+            }
+            settling.settle(workflows, ended, now);
+            // as it stands after the settlement: ended already when nothing of it was running
+            return Optional.of(new WorkflowCancel(workflows.find(id).orElseThrow(), cancel.dequeued(), cancel.running()));
+        });
+    }
+
+    @Override
+    public Optional<Workflow> retryWorkflow(String id, Instant now) {
+        return settling(false, settling -> {
+            int queued = workflows.retry(id, now);
+            if (queued > 0) {
+                settling.settled = settling.settled.plus(new Settled(queued, List.of(), List.of()));
+            }
+            return workflows.find(id);
+        });
+    }
+
+    @Override
+    public long countOpenWorkflows() {
+        return jdbc.sql("SELECT COUNT(*) FROM workflows WHERE state = 'RUNNING'").query(Long.class).single();
+    }
+
+    @Override
+    public int deleteWorkflowsFinishedBefore(Instant cutoff, int limit) {
+        return write(() -> workflows.deleteFinishedBefore(cutoff, limit));
     }
 
     // --- rows -----------------------------------------------------------------------------------
@@ -626,7 +822,8 @@ class JdbcJobStore implements JobStore {
                 rs.getString(IDEMPOTENCY_KEY), parseNullable(rs.getString(RESULT)),
                 errorCode == null ? null : new JobError(errorCode, rs.getString(ERROR_MESSAGE)), progressOrNull,
                 rs.getInt(ATTEMPT), rs.getLong(FENCING_TOKEN), Objects.requireNonNull(dialect.instant(rs, CREATED_AT)),
-                dialect.instant(rs, STARTED_AT), dialect.instant(rs, FINISHED_AT), rs.getString(NODE));
+                dialect.instant(rs, STARTED_AT), dialect.instant(rs, FINISHED_AT), rs.getString(NODE),
+                rs.getString(WORKFLOW_ID), rs.getString(STEP_ID), rs.getString(PARENT_ID));
     }
 
     private static int column(String name) {

@@ -124,9 +124,17 @@ public interface JobStore {
     Optional<Job> cancelQueued(String id, Instant now);
 
     /**
-     * Puts a FAILED or CANCELLED job back to QUEUED with a fresh set of attempts.
+     * Cancels a WAITING workflow step (waiting for its dependencies, or for its children).
      *
-     * @return the re-queued job, or empty when it was in another state
+     * @return the cancelled job, or empty when it was not WAITING
+     */
+    Optional<Job> cancelWaiting(String id, Instant now);
+
+    /**
+     * Puts a FAILED or CANCELLED job back to QUEUED with a fresh set of attempts; not a workflow's
+     * job (its workflow is retried whole).
+     *
+     * @return the re-queued job, or empty when it was in another state or in a workflow
      */
     Optional<Job> requeue(String id, Instant now);
 

@@ -8,7 +8,15 @@ import dev.spindle.job.JobState;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
-/** A validated submission with every default applied, ready to insert. */
+/**
+ * A validated submission with every default applied, ready to insert.
+ *
+ * @param workflowId the workflow it is a step or a child of
+ * @param stepId its step id; null for a child and a job outside a workflow
+ * @param parentId for a child, the job of the step that adds it
+ * @param seq a step's place in its workflow, a child's among its parent's children (from 0)
+ * @param waitingOn how many dependencies it waits for: WAITING when more than 0, else QUEUED
+ */
 public record NewJob(
         String id,
         String type,
@@ -18,11 +26,39 @@ public record NewJob(
         Duration timeout,
         Instant runAt,
         @Nullable String idempotencyKey,
-        Instant createdAt) {
+        Instant createdAt,
+        @Nullable String workflowId,
+        @Nullable String stepId,
+        @Nullable String parentId,
+        @Nullable Integer seq,
+        int waitingOn) {
+
+    /** A job outside any workflow. */
+    public NewJob(String id, String type, JsonNode payload, int priority, int maxAttempts, Duration timeout,
+            Instant runAt, @Nullable String idempotencyKey, Instant createdAt) {
+        this(id, type, payload, priority, maxAttempts, timeout, runAt, idempotencyKey, createdAt, null, null, null, null,
+                0);
+    }
+
+    /** This job as step {@code step}, the {@code seq}th of workflow {@code workflow}, waiting for {@code dependencies} others. */
+    public NewJob asStep(String workflow, String step, int seq, int dependencies) {
+        return new NewJob(id, type, payload, priority, maxAttempts, timeout, runAt, null, createdAt, workflow, step,
+                null, seq, dependencies);
+    }
+
+    /** This job as child {@code index} of {@code parent}, a step of {@code workflow}. */
+    public NewJob asChild(String workflow, String parent, int index) {
+        return new NewJob(id, type, payload, priority, maxAttempts, timeout, runAt, null, createdAt, workflow, null,
+                parent, index, 0);
+    }
+
+    public JobState state() {
+        return waitingOn > 0 ? JobState.WAITING : JobState.QUEUED;
+    }
 
     /** The job as it stands once inserted. */
     public Job toJob() {
-        return new Job(id, type, payload, JobState.QUEUED, priority, maxAttempts, timeout, runAt, idempotencyKey,
-                null, null, null, 0, 0, createdAt, null, null, null);
+        return new Job(id, type, payload, state(), priority, maxAttempts, timeout, runAt, idempotencyKey, null, null,
+                null, 0, 0, createdAt, null, null, null, workflowId, stepId, parentId);
     }
 }

@@ -9,7 +9,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
-/** Deletes terminal jobs once they are older than {@code spindle.store.retention}, a bounded batch at a time. */
+/**
+ * Deletes terminal jobs once they are older than {@code spindle.store.retention}, a bounded batch
+ * at a time; and ended workflows, each whole with all its jobs.
+ */
 @Component
 class RetentionPruner {
 
@@ -17,14 +20,20 @@ class RetentionPruner {
 
     private static final int BATCH = 1000;
 
+    /** Workflows per transaction: each goes with all its jobs (up to {@code spindle.workflows.max-steps}). */
+    private static final int WORKFLOW_BATCH = 10;
+
     private final JobStore store;
+
+    private final WorkflowStore workflows;
 
     private final StoreProperties properties;
 
     private final Clock clock;
 
-    RetentionPruner(JobStore store, StoreProperties properties, Clock clock) {
+    RetentionPruner(JobStore store, WorkflowStore workflows, StoreProperties properties, Clock clock) {
         this.store = store;
+        this.workflows = workflows;
         this.properties = properties;
         this.clock = clock;
     }
@@ -33,11 +42,11 @@ class RetentionPruner {
     void prune() {
         int total = pruneNow();
         if (total > 0) {
-            log.info("Pruned {} jobs that finished more than {} ago", total, properties.retention());
+            log.info("Pruned {} jobs and workflows that finished more than {} ago", total, properties.retention());
         }
     }
 
-    /** Deletes every job past its retention now; returns how many. */
+    /** Deletes every job and workflow past its retention now; returns how many (a workflow counts once). */
     int pruneNow() {
         var cutoff = clock.instant().minus(properties.retention());
         int total = 0;
@@ -47,6 +56,11 @@ class RetentionPruner {
             total += deleted;
         }
         while (deleted == BATCH);
+        do {
+            deleted = workflows.deleteWorkflowsFinishedBefore(cutoff, WORKFLOW_BATCH);
+            total += deleted;
+        }
+        while (deleted == WORKFLOW_BATCH);
         return total;
     }
 }

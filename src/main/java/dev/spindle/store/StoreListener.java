@@ -8,4 +8,8 @@ public interface StoreListener {
 
     /** A cancel of this running job was asked through another node. */
     void cancelRequested(String id);
+
+    /** A write of this process that ended workflow jobs settled their workflows: see {@link Settled}. */
+    default void settled(Settled settled) {
+    }
 }

@@ -16,6 +16,12 @@ import dev.spindle.job.InvalidJobException;
 import dev.spindle.job.Job;
 import dev.spindle.job.JobConflictException;
 import dev.spindle.job.JobNotFoundException;
+import dev.spindle.job.InvalidInputException;
+import dev.spindle.workflow.InvalidWorkflowException;
+import dev.spindle.workflow.WorkflowConflictException;
+import dev.spindle.workflow.WorkflowNotFoundException;
+import dev.spindle.workflow.WorkflowRequest;
+import dev.spindle.workflow.WorkflowService;
 import dev.spindle.job.JobRequest;
 import dev.spindle.job.JobService;
 import dev.spindle.job.JsonFaults;
@@ -36,15 +42,23 @@ import org.springframework.dao.TransientDataAccessException;
  */
 final class RespCommands {
 
-    /** The commands, for dispatch and for one counter each. */
-    enum Command { PING, SUBMIT, GET, WAIT, CANCEL, STATS, QUIT }
+    /** The commands, for dispatch and for one counter each; {@code WORKFLOW_SUBMIT} is sent as {@code WORKFLOW.SUBMIT}. */
+    enum Command {
+        PING, SUBMIT, GET, WAIT, CANCEL, STATS, QUIT, WORKFLOW_SUBMIT, WORKFLOW_GET, WORKFLOW_WAIT, WORKFLOW_CANCEL;
+
+        String wireName() {
+            return name().replace('_', '.');
+        }
+    }
 
     private static final Logger log = LoggerFactory.getLogger(RespCommands.class);
 
     private static final Map<String, Command> BY_NAME = Arrays.stream(Command.values())
-        .collect(Collectors.toUnmodifiableMap(Command::name, command -> command));
+        .collect(Collectors.toUnmodifiableMap(Command::wireName, command -> command));
 
     private final JobService jobs;
+
+    private final WorkflowService workflows;
 
     private final JsonMapper json;
 
@@ -54,8 +68,10 @@ final class RespCommands {
 
     private final TcpMetrics metrics;
 
-    RespCommands(JobService jobs, JsonMapper json, IntakeLimiter limiter, TcpProperties properties, TcpMetrics metrics) {
+    RespCommands(JobService jobs, WorkflowService workflows, JsonMapper json, IntakeLimiter limiter,
+            TcpProperties properties, TcpMetrics metrics) {
         this.jobs = jobs;
+        this.workflows = workflows;
         this.json = json;
         this.limiter = limiter;
         this.properties = properties;
@@ -83,6 +99,14 @@ final class RespCommands {
         catch (InvalidJobException ex) {
             metrics.error("invalid");
             out.error("ERR invalid job: " + ex.getMessage());
+        }
+        catch (InvalidWorkflowException ex) {
+            metrics.error("invalid");
+            out.error("ERR invalid workflow: " + ex.getMessage());
+        }
+        catch (InvalidInputException ex) {
+            metrics.error("invalid");
+            out.error("ERR invalid request: " + ex.getMessage());
         }
         catch (OverloadedException ex) {
             metrics.error("busy");
@@ -147,6 +171,38 @@ final class RespCommands {
                 }
             }
             case STATS -> out.bulk(json.writeValueAsBytes(jobs.stats()));
+            case WORKFLOW_SUBMIT -> {
+                if (arguments.size() != 2) {
+                    arity(out, command);
+                }
+                else if (permitted(client, out)) {
+                    submitWorkflow(arguments.get(1), out);
+                }
+            }
+            case WORKFLOW_GET -> {
+                if (arguments.size() != 2) {
+                    arity(out, command);
+                }
+                else {
+                    reply(workflows.find(text(arguments.get(1))), out);
+                }
+            }
+            case WORKFLOW_WAIT -> {
+                if (arguments.size() != 3) {
+                    arity(out, command);
+                }
+                else {
+                    awaitWorkflow(text(arguments.get(1)), text(arguments.get(2)), out);
+                }
+            }
+            case WORKFLOW_CANCEL -> {
+                if (arguments.size() != 2) {
+                    arity(out, command);
+                }
+                else if (permitted(client, out)) {
+                    out.integer(cancelWorkflow(text(arguments.get(1))) ? 1 : 0);
+                }
+            }
             case QUIT -> {
                 out.simple("OK");
                 return false;
@@ -174,6 +230,20 @@ final class RespCommands {
     }
 
     private void await(String id, String timeout, RespWriter out) {
+        Duration wait = timeout(timeout, out);
+        if (wait == null) {
+            return;
+        }
+        try {
+            job(Optional.of(jobs.await(id, wait)), out);
+        }
+        catch (JobNotFoundException ex) {
+            out.nil();
+        }
+    }
+
+    /** A WAIT's timeout in milliseconds, or null (and an error replied) when it is not one. */
+    private @Nullable Duration timeout(String timeout, RespWriter out) {
         long millis;
         try {
             millis = Long.parseLong(timeout);
@@ -184,13 +254,44 @@ final class RespCommands {
         if (millis < 0 || millis > properties.maxWait().toMillis()) {
             metrics.error("invalid");
             out.error("ERR timeout must be a whole number of milliseconds from 0 to " + properties.maxWait().toMillis());
+            return null;
+        }
+        return Duration.ofMillis(millis);
+    }
+
+    private void submitWorkflow(byte[] body, RespWriter out) {
+        WorkflowRequest request;
+        try {
+            request = json.readValue(body, WorkflowRequest.class);
+        }
+        catch (JacksonException ex) {
+            metrics.error("invalid");
+            out.error("ERR invalid workflow: " + JsonFaults.describe(ex));
+            return;
+        }
+        out.bulk(workflows.submit(request).workflow().id());
+    }
+
+    private void awaitWorkflow(String id, String timeout, RespWriter out) {
+        Duration wait = timeout(timeout, out);
+        if (wait == null) {
             return;
         }
         try {
-            job(Optional.of(jobs.await(id, Duration.ofMillis(millis))), out);
+            reply(Optional.of(workflows.await(id, wait)), out);
         }
-        catch (JobNotFoundException ex) {
+        catch (WorkflowNotFoundException ex) {
             out.nil();
+        }
+    }
+
+    private boolean cancelWorkflow(String id) {
+        try {
+            workflows.cancel(id);
+            return true;
+        }
+        catch (WorkflowNotFoundException | WorkflowConflictException ex) {
+            return false;
         }
     }
 
@@ -205,8 +306,13 @@ final class RespCommands {
     }
 
     private void job(Optional<Job> job, RespWriter out) {
-        if (job.isPresent()) {
-            out.bulk(json.writeValueAsBytes(job.get()));
+        reply(job, out);
+    }
+
+    /** The value as JSON, or nil. */
+    private void reply(Optional<?> value, RespWriter out) {
+        if (value.isPresent()) {
+            out.bulk(json.writeValueAsBytes(value.get()));
         }
         else {
             out.nil();
@@ -224,7 +330,7 @@ final class RespCommands {
 
     private void arity(RespWriter out, Command command) {
         metrics.error("arity");
-        out.error("ERR wrong number of arguments for '" + command.name().toLowerCase(Locale.ROOT) + "' command");
+        out.error("ERR wrong number of arguments for '" + command.wireName().toLowerCase(Locale.ROOT) + "' command");
     }
 
     private static @Nullable Command command(String name) {

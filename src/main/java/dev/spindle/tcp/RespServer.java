@@ -21,6 +21,7 @@ import java.util.concurrent.locks.LockSupport;
 import dev.spindle.config.TcpProperties;
 import dev.spindle.intake.IntakeLimiter;
 import dev.spindle.job.JobService;
+import dev.spindle.workflow.WorkflowService;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -55,6 +56,8 @@ public class RespServer implements SmartLifecycle {
 
     private final ObjectProvider<JobService> jobs;
 
+    private final ObjectProvider<WorkflowService> workflows;
+
     private final JsonMapper json;
 
     private final IntakeLimiter limiter;
@@ -84,10 +87,11 @@ public class RespServer implements SmartLifecycle {
      * stopped before it, and this listener must stop after the job service has closed intake and
      * answered the WAITs in progress, or a stop would cut those WAITs off instead of answering them.
      */
-    RespServer(TcpProperties properties, ObjectProvider<JobService> jobs, JsonMapper json, IntakeLimiter limiter,
-            MeterRegistry meters) {
+    RespServer(TcpProperties properties, ObjectProvider<JobService> jobs, ObjectProvider<WorkflowService> workflows,
+            JsonMapper json, IntakeLimiter limiter, MeterRegistry meters) {
         this.properties = properties;
         this.jobs = jobs;
+        this.workflows = workflows;
         this.json = json;
         this.limiter = limiter;
         this.budget = new RespBudget(properties.maxBuffered().toBytes());
@@ -101,7 +105,7 @@ public class RespServer implements SmartLifecycle {
             log.info("RESP listener disabled (spindle.tcp.enabled=false)");
             return;
         }
-        commands = new RespCommands(jobs.getObject(), json, limiter, properties, metrics);
+        commands = new RespCommands(jobs.getObject(), workflows.getObject(), json, limiter, properties, metrics);
         InetSocketAddress address = new InetSocketAddress(properties.address(), properties.port());
         try {
             ServerSocket socket = new ServerSocket();

@@ -16,7 +16,7 @@ class RetentionPrunerTests {
 
     private final Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
 
-    private final JobStore store = TestStores.emptyStore(TestStores.sqlite());
+    private final JdbcJobStore store = TestStores.emptyStore(TestStores.sqlite());
 
     @Test
     void prunesEveryFinishedJobPastItsRetentionInBatches() {
@@ -38,7 +38,7 @@ class RetentionPrunerTests {
         store.complete("i1", List.of(Completion.succeeded(recent.id(), 1L, null, now.minus(Duration.ofDays(6)))), List.of());
         store.insert(List.of(waiting));
 
-        int pruned = new RetentionPruner(store, new StoreProperties(Duration.ofDays(7), Duration.ofMinutes(1),
+        int pruned = new RetentionPruner(store, store, new StoreProperties(Duration.ofDays(7), Duration.ofMinutes(1),
                 new StoreProperties.Sqlite("FULL")),
                 Clock.systemUTC()).pruneNow();
 

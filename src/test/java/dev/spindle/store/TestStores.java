@@ -24,14 +24,16 @@ final class TestStores {
     }
 
     /** Migrates the database if it is not yet, empties it, and returns a store on it. */
-    static JobStore emptyStore(DataSource dataSource) {
+    static JdbcJobStore emptyStore(DataSource dataSource) {
         Flyway.configure()
             .dataSource(dataSource)
             .locations("classpath:db/migration/" + vendor(dataSource))
             .load()
             .migrate();
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        jdbc.update("DELETE FROM job_dependencies");
         jdbc.update("DELETE FROM jobs");
+        jdbc.update("DELETE FROM workflows");
         return new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), JSON,
                 new StoreWrites());
     }

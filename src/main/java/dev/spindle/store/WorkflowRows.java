@@ -1,0 +1,559 @@
+package dev.spindle.store;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+import dev.spindle.job.Job;
+import dev.spindle.job.JobError;
+import dev.spindle.job.JobState;
+import dev.spindle.store.NewWorkflow.Dependency;
+import dev.spindle.store.Settled.WorkflowEnd;
+import dev.spindle.store.WorkflowStore.WorkflowCancel;
+import dev.spindle.store.WorkflowStore.WorkflowSteps;
+import dev.spindle.workflow.OnFailure;
+import dev.spindle.workflow.Workflow;
+import dev.spindle.workflow.WorkflowPage;
+import dev.spindle.workflow.WorkflowQuery;
+import dev.spindle.workflow.WorkflowState;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.NullNode;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The SQL of workflows, run inside the transactions of {@link JdbcJobStore}: the same statements
+ * for SQLite and PostgreSQL. The heart is {@link #settle}: whatever ends workflow jobs calls it in
+ * its own transaction, so a step is released by the write that ends its last dependency, never by
+ * a poll. Counters do the counting (a step's open dependencies and open children, a workflow's
+ * open jobs), so the write that takes one to zero is the one that acts on it, once: two
+ * dependencies ending at the same instant on two nodes update the same row of the dependent, and
+ * the database orders the two updates.
+ *
+ * <p>On PostgreSQL rows are locked in one order (the jobs being completed by id, then their
+ * dependents by id, then the workflows by id), so two such writes wait for each other rather than
+ * deadlock.
+ */
+final class WorkflowRows {
+
+    private static final String WORKFLOW_COLUMNS = "id, name, idempotency_key, on_failure, state, steps, open_steps, "
+            + "created_at, finished_at";
+
+    /** Ids per statement where a list of ids is bound (well inside both databases' limits). */
+    private static final int CHUNK = 500;
+
+    private final JdbcTemplate jdbcTemplate;
+
+    private final JdbcClient jdbc;
+
+    private final Dialect dialect;
+
+    private final JsonMapper json;
+
+    private final RowMapper<Job> jobMapper;
+
+    private final String jobColumns;
+
+    WorkflowRows(JdbcTemplate jdbcTemplate, JdbcClient jdbc, Dialect dialect, JsonMapper json, RowMapper<Job> jobMapper,
+            String jobColumns) {
+        this.jdbcTemplate = jdbcTemplate;
+        this.jdbc = jdbc;
+        this.dialect = dialect;
+        this.json = json;
+        this.jobMapper = jobMapper;
+        this.jobColumns = jobColumns;
+    }
+
+    // --- insert ---------------------------------------------------------------------------------
+
+    /** The workflow's own row and its dependencies; its steps are inserted as jobs beside them. */
+    void insert(NewWorkflow workflow) {
+        int size = workflow.steps().size();
+        jdbcTemplate.update("""
+                INSERT INTO workflows (id, name, idempotency_key, on_failure, state, steps, open_steps, created_at)
+                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?)""",
+                new Object[] { workflow.id(), workflow.name(), workflow.idempotencyKey(), workflow.onFailure().value(),
+                        size, size, dialect.instant(workflow.createdAt()) },
+                new int[] { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.INTEGER, Types.INTEGER,
+                        dialect.instantType() });
+        if (!workflow.dependencies().isEmpty()) {
+            jdbcTemplate.batchUpdate("INSERT INTO job_dependencies (depends_on, job_id) VALUES (?, ?)",
+                    workflow.dependencies().stream().map(d -> new Object[] { d.dependsOn(), d.jobId() }).toList(),
+                    new int[] { Types.VARCHAR, Types.VARCHAR });
+        }
+    }
+
+    /**
+     * Counts {@code added} new children on their parent (which must still run under
+     * {@code fencingToken}) and their workflow (which must stay within {@code maxSteps}).
+     */
+    void childrenAdded(String parentId, long fencingToken, String workflowId, int added, int maxSteps) {
+        int parent = jdbc.sql("""
+                UPDATE jobs SET open_children = open_children + ?
+                WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?""")
+            .params(added, parentId, fencingToken)
+            .update();
+        if (parent == 0) {
+            throw new StepNotRunningException("Job " + parentId + " is no longer running under fencing token "
+                    + fencingToken + ": its children were not added");
+        }
+        int workflow = jdbc.sql("""
+                UPDATE workflows SET steps = steps + ?, open_steps = open_steps + ?
+                WHERE id = ? AND steps + ? <= ?""")
+            .params(added, added, workflowId, added, maxSteps)
+            .update();
+        if (workflow == 0) {
+            throw new TooManyStepsException("Workflow " + workflowId + " would hold more than " + maxSteps
+                    + " jobs (spindle.workflows.max-steps) with " + added + " more children");
+        }
+    }
+
+    /** The workflow of a RUNNING step job held under {@code fencingToken}, locked for the caller. */
+    Optional<String> runningStep(String jobId, long fencingToken) {
+        return jdbc.sql("SELECT workflow_id FROM jobs WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?"
+                + dialect.forUpdate())
+            .params(jobId, fencingToken)
+            .query((rs, n) -> Optional.ofNullable(rs.getString(1)))
+            .optional()
+            .flatMap(workflow -> workflow);
+    }
+
+    // --- reads ----------------------------------------------------------------------------------
+
+    Optional<Workflow> find(String id) {
+        return jdbc.sql("SELECT " + WORKFLOW_COLUMNS + " FROM workflows WHERE id = ?").param(id).query(this::mapWorkflow)
+            .optional();
+    }
+
+    Optional<Workflow> findByIdempotencyKey(String key) {
+        return jdbc.sql("SELECT " + WORKFLOW_COLUMNS + " FROM workflows WHERE idempotency_key = ?")
+            .param(key)
+            .query(this::mapWorkflow)
+            .optional();
+    }
+
+    WorkflowPage list(WorkflowQuery query) {
+        StringBuilder sql = new StringBuilder("SELECT " + WORKFLOW_COLUMNS + " FROM workflows WHERE 1 = 1");
+        List<Object> params = new ArrayList<>();
+        if (query.state() != null) {
+            sql.append(" AND state = ?");
+            params.add(query.state().name());
+        }
+        if (query.name() != null) {
+            sql.append(" AND name = ?");
+            params.add(query.name());
+        }
+        if (query.after() != null) {
+            sql.append(" AND id < ?");
+            params.add(query.after());
+        }
+        // as for jobs: leading with the filtered column keeps the walk on its index, unsorted
+        String leading = query.state() != null ? "state DESC, " : query.name() != null ? "name DESC, " : "";
+        sql.append(" ORDER BY ").append(leading).append("id DESC LIMIT ?");
+        params.add(query.limit() + 1);
+        List<Workflow> items = jdbc.sql(sql.toString()).params(params).query(this::mapWorkflow).list();
+        if (items.size() <= query.limit()) {
+            return new WorkflowPage(items, null);
+        }
+        List<Workflow> page = items.subList(0, query.limit());
+        return new WorkflowPage(List.copyOf(page), page.getLast().id());
+    }
+
+    WorkflowSteps steps(String workflowId) {
+        List<Job> steps = jdbc.sql("SELECT " + jobColumns
+                + " FROM jobs WHERE workflow_id = ? AND parent_id IS NULL ORDER BY seq")
+            .param(workflowId)
+            .query(jobMapper)
+            .list();
+        List<Dependency> dependencies = jdbc.sql("""
+                SELECT d.job_id, d.depends_on FROM job_dependencies d JOIN jobs j ON j.id = d.job_id
+                WHERE j.workflow_id = ?""")
+            .param(workflowId)
+            .query((rs, n) -> new Dependency(rs.getString(1), rs.getString(2)))
+            .list();
+        Map<String, Integer> children = new HashMap<>();
+        Map<JobState, Integer> counts = new EnumMap<>(JobState.class);
+        jdbc.sql("SELECT parent_id, state, COUNT(*) FROM jobs WHERE workflow_id = ? GROUP BY parent_id, state")
+            .param(workflowId)
+            .query(rs -> {
+                String parent = rs.getString(1);
+                int count = rs.getInt(3);
+                counts.merge(JobState.valueOf(rs.getString(2)), count, Integer::sum);
+                if (parent != null) {
+                    children.merge(parent, count, Integer::sum);
+                }
+            });
+        return new WorkflowSteps(steps, dependencies, children, counts);
+    }
+
+    Map<String, JsonNode> dependencyResults(String jobId) {
+        Map<String, JsonNode> results = new LinkedHashMap<>();
+        jdbc.sql("""
+                SELECT p.step_id, p.result FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on
+                WHERE d.job_id = ? AND p.state = 'SUCCEEDED' ORDER BY p.seq""")
+            .param(jobId)
+            .query(rs -> {
+                String result = rs.getString(2);
+                results.put(rs.getString(1), result == null ? NullNode.getInstance() : json.readTree(result));
+            });
+        return results;
+    }
+
+    List<JsonNode> childResults(String jobId, String stepId) {
+        return jdbc.sql("""
+                SELECT c.state, c.result FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on
+                JOIN jobs c ON c.parent_id = p.id
+                WHERE d.job_id = ? AND p.step_id = ? ORDER BY c.seq""")
+            .params(jobId, stepId)
+            .query((rs, n) -> {
+                String result = rs.getString(2);
+                return JobState.SUCCEEDED.name().equals(rs.getString(1)) && result != null ? json.readTree(result)
+                        : (JsonNode) NullNode.getInstance();
+            })
+            .list();
+    }
+
+    // --- settling: what the end of workflow jobs does -------------------------------------------
+
+    /** A workflow job that a write just ended (or thought it ended). */
+    private record Ended(String id, String workflowId, @Nullable String stepId, @Nullable String parentId,
+            JobState state, int openChildren, OnFailure onFailure) {
+
+        /** Whether its dependents may count it as done: it succeeded, or its workflow goes on anyway. */
+        boolean lets() {
+            return state == JobState.SUCCEEDED || onFailure == OnFailure.CONTINUE;
+        }
+    }
+
+    /**
+     * Settles the workflows of jobs that the caller's transaction just ended (jobs outside any
+     * workflow are ignored, at the cost of one read by primary key): a step that succeeded while
+     * children it added still run waits for them (WAITING again); dependents whose last
+     * dependency this was are released (QUEUED); dependents of a step that did not succeed are
+     * cancelled with {@code dependency_failed}, with their own dependents (under
+     * {@code cancel_dependents}); a parent whose last child this was ends; a workflow whose last
+     * job this was ends.
+     */
+    Settled settle(Collection<String> endedIds, Instant now) {
+        Settled settled = Settled.NONE;
+        Collection<String> ids = endedIds;
+        while (!ids.isEmpty()) {
+            List<Ended> ended = new ArrayList<>();
+            List<String> stillParents = new ArrayList<>();
+            for (Ended row : ended(ids)) {
+                if (row.state() == JobState.SUCCEEDED && row.openChildren() > 0) {
+                    stillParents.add(row.id());
+                }
+                else if (row.state().isTerminal()) {
+                    ended.add(row);
+                }
+            }
+            awaitChildren(stillParents);
+            if (ended.isEmpty()) {
+                break;
+            }
+            int released = release(ended.stream().filter(Ended::lets).map(Ended::id).toList(), now);
+            List<Ended> cancelled = new ArrayList<>();
+            for (Ended row : ended) {
+                if (!row.lets()) {
+                    cancelled.addAll(cancelDependents(row, now));
+                }
+            }
+            List<String> parents = childrenEnded(ended, now);
+            List<Ended> all = new ArrayList<>(ended);
+            all.addAll(cancelled);
+            List<String> jobs = new ArrayList<>(cancelled.stream().map(Ended::id).toList());
+            jobs.addAll(parents);
+            settled = settled.plus(new Settled(released, jobs, count(all, now)));
+            ids = parents;
+        }
+        return settled;
+    }
+
+    private List<Ended> ended(Collection<String> ids) {
+        List<Ended> rows = new ArrayList<>();
+        for (List<String> chunk : chunks(ids)) {
+            rows.addAll(jdbc.sql("""
+                    SELECT j.id, j.workflow_id, j.step_id, j.parent_id, j.state, j.open_children, w.on_failure
+                    FROM jobs j JOIN workflows w ON w.id = j.workflow_id
+                    WHERE j.id IN (%s)""".formatted(marks(chunk.size())))
+                .params(chunk)
+                .query((rs, n) -> new Ended(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        JobState.valueOf(rs.getString(5)), rs.getInt(6),
+                        OnFailure.of(rs.getString(7)).orElse(OnFailure.CANCEL_DEPENDENTS)))
+                .list());
+        }
+        rows.sort((a, b) -> a.id().compareTo(b.id()));
+        return rows;
+    }
+
+    /** Steps whose handler succeeded while children still run: they end with their last child. */
+    private void awaitChildren(List<String> ids) {
+        for (List<String> chunk : chunks(ids)) {
+            jdbc.sql("UPDATE jobs SET state = 'WAITING', finished_at = NULL WHERE state = 'SUCCEEDED' AND id IN (%s)"
+                .formatted(marks(chunk.size()))).params(chunk).update();
+        }
+    }
+
+    /** One dependency fewer for each dependent of {@code ids}; those left with none are QUEUED. */
+    private int release(List<String> ids, Instant now) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        // by dependent id: the lock order
+        Map<String, Integer> dependents = new TreeMap<>();
+        for (List<String> chunk : chunks(ids)) {
+            jdbc.sql("SELECT job_id, COUNT(*) FROM job_dependencies WHERE depends_on IN (%s) GROUP BY job_id"
+                .formatted(marks(chunk.size())))
+                .params(chunk)
+                .query(rs -> {
+                    dependents.merge(rs.getString(1), rs.getInt(2), Integer::sum);
+                });
+        }
+        if (dependents.isEmpty()) {
+            return 0;
+        }
+        jdbcTemplate.batchUpdate("UPDATE jobs SET waiting_on = waiting_on - ? WHERE id = ? AND state = 'WAITING'",
+                dependents.entrySet().stream().map(e -> new Object[] { e.getValue(), e.getKey() }).toList(),
+                new int[] { Types.INTEGER, Types.VARCHAR });
+        int released = 0;
+        for (List<String> chunk : chunks(dependents.keySet())) {
+            List<Object> params = new ArrayList<>(chunk.size() + 1);
+            params.add(dialect.instant(now));
+            params.addAll(chunk);
+            released += jdbc.sql("""
+                    UPDATE jobs SET state = 'QUEUED', run_at = ?
+                    WHERE state = 'WAITING' AND waiting_on <= 0 AND open_children <= 0 AND id IN (%s)"""
+                .formatted(marks(chunk.size())))
+                .params(params)
+                .update();
+        }
+        if (released > 0) {
+            dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
+        }
+        return released;
+    }
+
+    /** Cancels every WAITING step that depends on {@code failed}, directly or not. */
+    private List<Ended> cancelDependents(Ended failed, Instant now) {
+        String message = failed.stepId() != null
+                ? "Not run: step '" + failed.stepId() + "', which it depends on, ended " + failed.state()
+                : "Not run: a job it depends on (" + failed.id() + ") ended " + failed.state();
+        return jdbc.sql("""
+                WITH RECURSIVE down(id) AS (
+                    SELECT job_id FROM job_dependencies WHERE depends_on = ?
+                    UNION
+                    SELECT d.job_id FROM job_dependencies d JOIN down ON d.depends_on = down.id)
+                UPDATE jobs SET state = 'CANCELLED', error_code = ?, error_message = ?, finished_at = ?
+                WHERE state = 'WAITING' AND id IN (SELECT id FROM down)
+                RETURNING id, workflow_id""")
+            .params(failed.id(), JobError.DEPENDENCY_FAILED, message, dialect.instant(now))
+            .query((rs, n) -> new Ended(rs.getString(1), rs.getString(2), null, null, JobState.CANCELLED, 0,
+                    failed.onFailure()))
+            .list();
+    }
+
+    /**
+     * One open child fewer on the parents of ended children; a parent whose handler has returned
+     * and whose last child this was ends: SUCCEEDED when every child did, else FAILED.
+     *
+     * @return the parents that ended
+     */
+    private List<String> childrenEnded(List<Ended> ended, Instant now) {
+        Map<String, Integer> parents = new TreeMap<>();
+        for (Ended row : ended) {
+            if (row.parentId() != null) {
+                parents.merge(row.parentId(), 1, Integer::sum);
+            }
+        }
+        if (parents.isEmpty()) {
+            return List.of();
+        }
+        jdbcTemplate.batchUpdate("UPDATE jobs SET open_children = open_children - ? WHERE id = ?",
+                parents.entrySet().stream().map(e -> new Object[] { e.getValue(), e.getKey() }).toList(),
+                new int[] { Types.INTEGER, Types.VARCHAR });
+        List<String> done = new ArrayList<>();
+        Object at = dialect.instant(now);
+        for (List<String> chunk : chunks(parents.keySet())) {
+            String ready = "state = 'WAITING' AND waiting_on <= 0 AND open_children <= 0 AND id IN (%s)"
+                .formatted(marks(chunk.size()));
+            List<Object> params = new ArrayList<>(List.of(at));
+            params.addAll(chunk);
+            done.addAll(jdbc.sql("UPDATE jobs SET state = 'SUCCEEDED', finished_at = ? WHERE " + ready
+                    + " AND NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_id = jobs.id AND c.state <> 'SUCCEEDED')"
+                    + " RETURNING id")
+                .params(params)
+                .query(String.class)
+                .list());
+            params = new ArrayList<>(List.of(JobError.CHILD_FAILED, "A child it added did not succeed", at));
+            params.addAll(chunk);
+            done.addAll(jdbc.sql("UPDATE jobs SET state = 'FAILED', error_code = ?, error_message = ?, finished_at = ? "
+                    + "WHERE " + ready + " RETURNING id")
+                .params(params)
+                .query(String.class)
+                .list());
+        }
+        return done;
+    }
+
+    /** Counts ended jobs off their workflows; those left with none open end. */
+    private List<WorkflowEnd> count(List<Ended> ended, Instant now) {
+        Map<String, int[]> byWorkflow = new TreeMap<>();
+        for (Ended row : ended) {
+            int[] counts = byWorkflow.computeIfAbsent(row.workflowId(), id -> new int[2]);
+            counts[0]++;
+            if (row.state() != JobState.SUCCEEDED) {
+                counts[1]++;
+            }
+        }
+        jdbcTemplate.batchUpdate("UPDATE workflows SET open_steps = open_steps - ?, failed_steps = failed_steps + ? "
+                + "WHERE id = ?",
+                byWorkflow.entrySet().stream().map(e -> new Object[] { e.getValue()[0], e.getValue()[1], e.getKey() })
+                    .toList(),
+                new int[] { Types.INTEGER, Types.INTEGER, Types.VARCHAR });
+        List<WorkflowEnd> ends = new ArrayList<>();
+        for (List<String> chunk : chunks(byWorkflow.keySet())) {
+            List<Object> params = new ArrayList<>(List.of(dialect.instant(now)));
+            params.addAll(chunk);
+            ends.addAll(jdbc.sql("""
+                    UPDATE workflows SET state = CASE WHEN state <> 'RUNNING' THEN state
+                                                      WHEN failed_steps > 0 THEN 'FAILED' ELSE 'SUCCEEDED' END,
+                                         finished_at = ?
+                    WHERE open_steps <= 0 AND finished_at IS NULL AND id IN (%s)
+                    RETURNING id, state""".formatted(marks(chunk.size())))
+                .params(params)
+                .query((rs, n) -> new WorkflowEnd(rs.getString(1), WorkflowState.valueOf(rs.getString(2))))
+                .list());
+        }
+        return ends;
+    }
+
+    // --- cancel, retry, retention ---------------------------------------------------------------
+
+    /**
+     * Cancels a RUNNING workflow: its WAITING and QUEUED jobs now, its RUNNING ones by request.
+     * The caller settles the jobs it ended ({@code ended}).
+     */
+    @Nullable WorkflowCancel cancel(String id, Instant now, List<String> ended) {
+        int marked = jdbc.sql("UPDATE workflows SET state = 'CANCELLED' WHERE id = ? AND state = 'RUNNING'")
+            .param(id)
+            .update();
+        if (marked == 0) {
+            return null;
+        }
+        Object at = dialect.instant(now);
+        String cancel = """
+                UPDATE jobs SET state = 'CANCELLED', error_code = ?, error_message = ?, finished_at = ?
+                WHERE workflow_id = ? AND state = ? RETURNING id""";
+        List<String> dequeued = jdbc.sql(cancel)
+            .params(JobError.CANCELLED, "Cancelled with its workflow before it started", at, id, "QUEUED")
+            .query(String.class)
+            .list();
+        ended.addAll(dequeued);
+        ended.addAll(jdbc.sql(cancel)
+            .params(JobError.CANCELLED, "Cancelled with its workflow", at, id, "WAITING")
+            .query(String.class)
+            .list());
+        List<String> running = jdbc.sql("""
+                UPDATE jobs SET cancel_requested = TRUE WHERE workflow_id = ? AND state = 'RUNNING' RETURNING id""")
+            .param(id)
+            .query(String.class)
+            .list();
+        running.forEach(job -> dialect.notify(jdbcTemplate, PostgresNotifications.CANCEL_CHANNEL, job));
+        return new WorkflowCancel(find(id).orElseThrow(), dequeued.size(), running);
+    }
+
+    /**
+     * Re-arms the FAILED and CANCELLED jobs of an ended, unsuccessful workflow.
+     *
+     * @return how many of them are QUEUED now (the others WAIT for their dependencies), or -1
+     *         when the workflow is not one that can be retried
+     */
+    int retry(String id, Instant now) {
+        int failed = jdbc.sql("SELECT COUNT(*) FROM jobs WHERE workflow_id = ? AND state IN ('FAILED', 'CANCELLED')")
+            .param(id)
+            .query(Integer.class)
+            .single();
+        int reopened = jdbc.sql("""
+                UPDATE workflows SET state = 'RUNNING', finished_at = NULL, open_steps = ?, failed_steps = 0
+                WHERE id = ? AND state IN ('FAILED', 'CANCELLED') AND finished_at IS NOT NULL""")
+            .params(failed, id)
+            .update();
+        if (reopened == 0) {
+            return -1;
+        }
+        Object at = dialect.instant(now);
+        jdbc.sql("""
+                UPDATE jobs SET state = 'WAITING', run_at = ?, attempt = 0, result = NULL, error_code = NULL,
+                                error_message = NULL, progress = NULL, started_at = NULL, finished_at = NULL,
+                                node = NULL, instance = NULL, lease_until = NULL, cancel_requested = FALSE,
+                                waiting_on = (SELECT COUNT(*) FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on
+                                              WHERE d.job_id = jobs.id AND p.state <> 'SUCCEEDED'),
+                                open_children = (SELECT COUNT(*) FROM jobs c
+                                                 WHERE c.parent_id = jobs.id AND c.state <> 'SUCCEEDED')
+                WHERE workflow_id = ? AND state IN ('FAILED', 'CANCELLED')""")
+            .params(at, id)
+            .update();
+        // a step re-runs its handler even while children it added before are re-queued: it adds
+        // them again, and those it has already are not added twice
+        int queued = jdbc.sql("UPDATE jobs SET state = 'QUEUED' WHERE workflow_id = ? AND state = 'WAITING' AND waiting_on = 0")
+            .param(id)
+            .update();
+        if (queued > 0) {
+            dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
+        }
+        return queued;
+    }
+
+    int deleteFinishedBefore(Instant cutoff, int limit) {
+        List<String> ids = jdbc.sql("SELECT id FROM workflows WHERE finished_at < ? ORDER BY finished_at LIMIT ?")
+            .params(dialect.instant(cutoff), limit)
+            .query(String.class)
+            .list();
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        jdbc.sql("DELETE FROM job_dependencies WHERE job_id IN (SELECT id FROM jobs WHERE workflow_id IN (:ids))")
+            .param("ids", ids)
+            .update();
+        jdbc.sql("DELETE FROM jobs WHERE workflow_id IN (:ids)").param("ids", ids).update();
+        return jdbc.sql("DELETE FROM workflows WHERE id IN (:ids)").param("ids", ids).update();
+    }
+
+    // --- rows -----------------------------------------------------------------------------------
+
+    private Workflow mapWorkflow(ResultSet rs, int rowNum) throws SQLException {
+        return new Workflow(rs.getString(1), rs.getString(2), rs.getString(3),
+                OnFailure.of(rs.getString(4)).orElseThrow(), WorkflowState.valueOf(rs.getString(5)), rs.getInt(6),
+                rs.getInt(7), Objects.requireNonNull(dialect.instant(rs, 8)), dialect.instant(rs, 9));
+    }
+
+    private static List<List<String>> chunks(Collection<String> ids) {
+        List<String> list = List.copyOf(ids);
+        List<List<String>> chunks = new ArrayList<>();
+        for (int from = 0; from < list.size(); from += CHUNK) {
+            chunks.add(list.subList(from, Math.min(list.size(), from + CHUNK)));
+        }
+        return chunks;
+    }
+
+    static String marks(int n) {
+        return String.join(", ", Collections.nCopies(n, "?"));
+    }
+}
