@@ -275,7 +275,7 @@ public class TestHandlers {
     }
 
     /**
-     * {@code fanout}: adds {@code payload.children} children of type {@code pipe}, child i adding
+     * {@code spread}: adds {@code payload.children} children of type {@code pipe}, child i adding
      * i, in calls of {@code payload.per} (default 1000); fails its first {@code payload.failures}
      * attempts after adding them, to show a retried step adds nothing twice.
      */
@@ -283,7 +283,7 @@ public class TestHandlers {
 
         @Override
         public String type() {
-            return "fanout";
+            return "spread";
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.spindle.cluster;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +11,7 @@ import dev.spindle.SpindleApplication;
 import dev.spindle.TestHandlers;
 import dev.spindle.TestHandlers.CountingHandler;
 import dev.spindle.TestHandlers.GateHandler;
+import dev.spindle.TestHandlers.PipeHandler;
 import dev.spindle.pool.WorkerPool;
 import dev.spindle.store.JobStore;
 import dev.spindle.store.Lease;
@@ -44,7 +46,9 @@ class PostgresClusterTests {
     @BeforeAll
     static void startTwoNodes() {
         a = node("node-a");
-        a.getBean(JdbcClient.class).sql("DELETE FROM jobs").update();
+        for (String table : List.of("job_dependencies", "jobs", "workflows")) {
+            a.getBean(JdbcClient.class).sql("DELETE FROM " + table).update();
+        }
         b = node("node-b");
     }
 
@@ -132,6 +136,63 @@ class PostgresClusterTests {
             assertThat(health.body().path("details").path("instance").asString())
                 .isEqualTo(a.getBean(WorkerPool.class).instance());
         });
+    }
+
+    /**
+     * The release race across processes: the last two dependencies of a step end on two nodes at
+     * once, and the step still runs exactly once. b and c are gates, held until both nodes are
+     * full, so that from then on each node claims whatever is next: the b and c of a workflow
+     * often run on different nodes.
+     */
+    @Test
+    void aWorkflowStepWhoseDependenciesEndOnTwoNodesRunsExactlyOnce() {
+        Api apiA = api(a);
+        Api apiB = api(b);
+        GateHandler gateA = a.getBean(GateHandler.class);
+        GateHandler gateB = b.getBean(GateHandler.class);
+        List<String> ids = new ArrayList<>();
+        gateA.reset();
+        gateB.reset();
+        try {
+            for (int i = 0; i < 200; i++) {
+                ids.add((i % 2 == 0 ? apiA : apiB).submitWorkflow("""
+                        {"steps": [{"id": "b", "type": "gate"}, {"id": "c", "type": "gate"},
+                                   {"id": "d", "type": "pipe", "payload": {"add": 1}, "dependsOn": ["b", "c"]}]}"""));
+            }
+            await().until(() -> gateA.started.size() == 8 && gateB.started.size() == 8);
+            // both nodes are full: from here each claims whatever comes next
+            gateA.open();
+            gateB.open();
+            PipeHandler pipeA = a.getBean(PipeHandler.class);
+            PipeHandler pipeB = b.getBean(PipeHandler.class);
+            int split = 0;
+            for (String id : ids) {
+                JsonNode done = apiB.awaitWorkflow(id);
+                assertThat(done.path("state").asString()).isEqualTo("SUCCEEDED");
+                assertThat(done.path("results").path("d").path("inputs").toString()).isEqualTo("[\"b\",\"c\"]");
+                String d = Api.step(done, "d").path("jobId").asString();
+                int runs = (pipeA.runs.containsKey(d) ? pipeA.runs.get(d).get() : 0)
+                        + (pipeB.runs.containsKey(d) ? pipeB.runs.get(d).get() : 0);
+                assertThat(runs).as("runs of d in %s", id).isEqualTo(1);
+                String bJob = Api.step(done, "b").path("jobId").asString();
+                String cJob = Api.step(done, "c").path("jobId").asString();
+                split += gateA.started.contains(bJob) != gateA.started.contains(cJob) ? 1 : 0;
+            }
+            // the race was run: in many workflows b and c ended on different nodes
+            assertThat(split).isGreaterThan(10);
+        }
+        finally {
+            // no gate job is left behind to hold the next test's slots
+            gateA.open();
+            gateB.open();
+            JdbcClient jdbc = a.getBean(JdbcClient.class);
+            await().atMost(Duration.ofMinutes(1)).until(() -> jdbc
+                .sql("SELECT COUNT(*) FROM jobs WHERE type = 'gate' AND state IN ('QUEUED', 'RUNNING')")
+                .query(Long.class)
+                .single() == 0);
+            gateA.reset();
+            gateB.reset();
+        }
     }
 
     private static ConfigurableApplicationContext node(String name) {

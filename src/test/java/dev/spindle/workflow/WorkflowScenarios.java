@@ -244,7 +244,7 @@ abstract class WorkflowScenarios {
         // the step fails once after adding its children: the retried attempt adds them again, and
         // none is added twice
         String id = api.submitWorkflow("""
-                {"steps": [{"id": "f", "type": "fanout", "payload": {"children": 500, "per": 128, "failures": 1},
+                {"steps": [{"id": "f", "type": "spread", "payload": {"children": 500, "per": 128, "failures": 1},
                             "maxAttempts": 2},
                            {"id": "j", "type": "join", "payload": {"of": "f"}, "dependsOn": ["f"]}]}""");
 

@@ -1,0 +1,30 @@
+package dev.spindle.store;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+
+import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+
+/**
+ * The workflow store contract on PostgreSQL (the database of {@code SPINDLE_TEST_POSTGRES_URL}),
+ * where the release race is real: the two completions run in two transactions at once.
+ */
+@EnabledIfEnvironmentVariable(named = "SPINDLE_TEST_POSTGRES_URL", matches = ".+",
+        disabledReason = "SPINDLE_TEST_POSTGRES_URL names no PostgreSQL database")
+class PostgresWorkflowStoreTests extends WorkflowStoreContractTests {
+
+    private final DataSource dataSource = new SimpleDriverDataSource(new org.postgresql.Driver(),
+            System.getenv("SPINDLE_TEST_POSTGRES_URL"), System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_USER", "postgres"),
+            System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_PASSWORD", ""));
+
+    @Override
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    int races() {
+        return 300;
+    }
+}
