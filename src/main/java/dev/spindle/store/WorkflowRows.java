@@ -268,10 +268,12 @@ final class WorkflowRows {
             if (ended.isEmpty()) {
                 break;
             }
-            int released = release(ended.stream().filter(Ended::lets).map(Ended::id).toList(), now);
+            // a child is never a dependency: only steps release others
+            int released = release(ended.stream().filter(row -> row.parentId() == null && row.lets()).map(Ended::id)
+                .toList(), now);
             List<Ended> cancelled = new ArrayList<>();
             for (Ended row : ended) {
-                if (!row.lets()) {
+                if (row.parentId() == null && !row.lets()) {
                     cancelled.addAll(cancelDependents(row, now));
                 }
             }
@@ -385,29 +387,40 @@ final class WorkflowRows {
         if (parents.isEmpty()) {
             return List.of();
         }
-        jdbcTemplate.batchUpdate("UPDATE jobs SET open_children = open_children - ? WHERE id = ?",
-                parents.entrySet().stream().map(e -> new Object[] { e.getValue(), e.getKey() }).toList(),
-                new int[] { Types.INTEGER, Types.VARCHAR });
+        // one parent at a time, in id order (the lock order); only one left with no open child
+        // and a returned handler is looked at again
+        List<String> ready = new ArrayList<>();
+        for (Map.Entry<String, Integer> parent : parents.entrySet()) {
+            jdbc.sql("""
+                    UPDATE jobs SET open_children = open_children - ? WHERE id = ?
+                    RETURNING open_children, state, waiting_on""")
+                .params(parent.getValue(), parent.getKey())
+                .query(rs -> {
+                    if (rs.getInt(1) <= 0 && JobState.WAITING.name().equals(rs.getString(2)) && rs.getInt(3) <= 0) {
+                        ready.add(parent.getKey());
+                    }
+                });
+        }
         List<String> done = new ArrayList<>();
         Object at = dialect.instant(now);
-        for (List<String> chunk : chunks(parents.keySet())) {
-            String ready = "state = 'WAITING' AND waiting_on <= 0 AND open_children <= 0 AND id IN (%s)"
-                .formatted(marks(chunk.size()));
-            List<Object> params = new ArrayList<>(List.of(at));
-            params.addAll(chunk);
-            done.addAll(jdbc.sql("UPDATE jobs SET state = 'SUCCEEDED', finished_at = ? WHERE " + ready
-                    + " AND NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_id = jobs.id AND c.state <> 'SUCCEEDED')"
-                    + " RETURNING id")
-                .params(params)
-                .query(String.class)
-                .list());
-            params = new ArrayList<>(List.of(JobError.CHILD_FAILED, "A child it added did not succeed", at));
-            params.addAll(chunk);
-            done.addAll(jdbc.sql("UPDATE jobs SET state = 'FAILED', error_code = ?, error_message = ?, finished_at = ? "
-                    + "WHERE " + ready + " RETURNING id")
-                .params(params)
-                .query(String.class)
-                .list());
+        for (String parent : ready) {
+            boolean allSucceeded = jdbc.sql("SELECT COUNT(*) FROM jobs WHERE parent_id = ? AND state <> 'SUCCEEDED'")
+                .param(parent)
+                .query(Integer.class)
+                .single() == 0;
+            if (allSucceeded) {
+                jdbc.sql("UPDATE jobs SET state = 'SUCCEEDED', finished_at = ? WHERE id = ? AND state = 'WAITING'")
+                    .params(at, parent)
+                    .update();
+            }
+            else {
+                jdbc.sql("""
+                        UPDATE jobs SET state = 'FAILED', error_code = ?, error_message = ?, finished_at = ?
+                        WHERE id = ? AND state = 'WAITING'""")
+                    .params(JobError.CHILD_FAILED, "A child it added did not succeed", at, parent)
+                    .update();
+            }
+            done.add(parent);
         }
         return done;
     }
@@ -422,24 +435,29 @@ final class WorkflowRows {
                 counts[1]++;
             }
         }
-        jdbcTemplate.batchUpdate("UPDATE workflows SET open_steps = open_steps - ?, failed_steps = failed_steps + ? "
-                + "WHERE id = ?",
-                byWorkflow.entrySet().stream().map(e -> new Object[] { e.getValue()[0], e.getValue()[1], e.getKey() })
-                    .toList(),
-                new int[] { Types.INTEGER, Types.INTEGER, Types.VARCHAR });
         List<WorkflowEnd> ends = new ArrayList<>();
-        for (List<String> chunk : chunks(byWorkflow.keySet())) {
-            List<Object> params = new ArrayList<>(List.of(dialect.instant(now)));
-            params.addAll(chunk);
-            ends.addAll(jdbc.sql("""
-                    UPDATE workflows SET state = CASE WHEN state <> 'RUNNING' THEN state
-                                                      WHEN failed_steps > 0 THEN 'FAILED' ELSE 'SUCCEEDED' END,
-                                         finished_at = ?
-                    WHERE open_steps <= 0 AND finished_at IS NULL AND id IN (%s)
-                    RETURNING id, state""".formatted(marks(chunk.size())))
-                .params(params)
-                .query((rs, n) -> new WorkflowEnd(rs.getString(1), WorkflowState.valueOf(rs.getString(2))))
-                .list());
+        Object at = dialect.instant(now);
+        // one workflow at a time, in id order (the lock order); only one left with nothing open ends
+        for (Map.Entry<String, int[]> workflow : byWorkflow.entrySet()) {
+            boolean last = jdbc.sql("""
+                    UPDATE workflows SET open_steps = open_steps - ?, failed_steps = failed_steps + ?
+                    WHERE id = ? RETURNING open_steps""")
+                .params(workflow.getValue()[0], workflow.getValue()[1], workflow.getKey())
+                .query(Integer.class)
+                .optional()
+                .map(open -> open <= 0)
+                .orElse(false);
+            if (last) {
+                ends.addAll(jdbc.sql("""
+                        UPDATE workflows SET state = CASE WHEN state <> 'RUNNING' THEN state
+                                                          WHEN failed_steps > 0 THEN 'FAILED' ELSE 'SUCCEEDED' END,
+                                             finished_at = ?
+                        WHERE id = ? AND finished_at IS NULL
+                        RETURNING id, state""")
+                    .params(at, workflow.getKey())
+                    .query((rs, n) -> new WorkflowEnd(rs.getString(1), WorkflowState.valueOf(rs.getString(2))))
+                    .list());
+            }
         }
         return ends;
     }

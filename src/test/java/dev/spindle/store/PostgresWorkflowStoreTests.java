@@ -25,6 +25,6 @@ class PostgresWorkflowStoreTests extends WorkflowStoreContractTests {
 
     @Override
     int races() {
-        return 300;
+        return 200;
     }
 }
