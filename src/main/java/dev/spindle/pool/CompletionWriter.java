@@ -319,7 +319,7 @@ final class CompletionWriter {
                                 cause.toString());
                         outcome = Completion.failed(completion.id(), completion.fencingToken(),
                                 new JobError("result_rejected", "The store refused this attempt's result: " + cause),
-                                completion.at());
+                                completion.at()).inWorkflow(completion.workflowId());
                         continue;
                     }
                     if (givingUp()) {

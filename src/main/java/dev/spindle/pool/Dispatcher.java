@@ -220,9 +220,9 @@ final class Dispatcher {
         }
     }
 
-    /** A queued job was cancelled. */
-    void dequeued() {
-        queued.decrementAndGet();
+    /** Queued jobs were cancelled. */
+    void dequeued(int jobs) {
+        queued.addAndGet(-jobs);
     }
 
     /** Jobs went back to QUEUED after an attempt. */

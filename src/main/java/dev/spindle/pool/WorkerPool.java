@@ -237,7 +237,12 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     /** A queued job was cancelled in the store. */
     public void dequeued() {
-        dispatcher.dequeued();
+        dequeued(1);
+    }
+
+    /** {@code jobs} queued jobs were cancelled in the store. */
+    public void dequeued(int jobs) {
+        dispatcher.dequeued(jobs);
     }
 
     /**
@@ -489,7 +494,8 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
             for (Job job : claimed) {
                 slots.ended();
                 writer.complete(Completion.interrupted(job.id(), job.fencingToken(),
-                        new JobError(SHUTDOWN, "Claimed as a shutdown began; runs again at the next start"), clock.instant()));
+                        new JobError(SHUTDOWN, "Claimed as a shutdown began; runs again at the next start"), clock.instant())
+                    .inWorkflow(job.workflowId()));
             }
             return;
         }
@@ -503,7 +509,8 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
                 executions.remove(job.id());
                 slots.ended();
                 writer.complete(Completion.failed(job.id(), job.fencingToken(),
-                        new JobError(INTERNAL_ERROR, "The worker pool could not start this job: " + ex), clock.instant()));
+                        new JobError(INTERNAL_ERROR, "The worker pool could not start this job: " + ex), clock.instant())
+                    .inWorkflow(job.workflowId()));
             }
         }
     }
@@ -543,7 +550,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
                     new JobError(INTERNAL_ERROR, "The worker pool failed running this job: " + ex), clock.instant());
         }
         slots.ended();
-        writer.complete(completion);
+        writer.complete(completion.inWorkflow(job.workflowId()));
     }
 
     private Completion attempt(Execution execution, Job job) {

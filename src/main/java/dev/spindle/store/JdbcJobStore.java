@@ -75,6 +75,11 @@ class JdbcJobStore implements JobStore, WorkflowStore {
 
     private static final int MAX_ERROR_MESSAGE = 4000;
 
+    /** What a retry resets on a FAILED or CANCELLED job: a fresh set of attempts, nothing of the last run. */
+    static final String REARMED = """
+            attempt = 0, result = NULL, error_code = NULL, error_message = NULL, progress = NULL, started_at = NULL,
+            finished_at = NULL, node = NULL, instance = NULL, lease_until = NULL, cancel_requested = FALSE""";
+
     /** Ids per lease renewal statement (bound parameters stay well inside both databases' limits). */
     private static final int RENEWALS_PER_STATEMENT = 500;
 
@@ -199,6 +204,10 @@ class JdbcJobStore implements JobStore, WorkflowStore {
 
         Settled settled = Settled.NONE;
 
+        void reset() {
+            settled = Settled.NONE;
+        }
+
         void settle(WorkflowRows workflows, Collection<String> ended, Instant now) {
             if (!ended.isEmpty()) {
                 settled = settled.plus(workflows.settle(ended, now));
@@ -208,15 +217,15 @@ class JdbcJobStore implements JobStore, WorkflowStore {
 
     /** {@link #write(Supplier, boolean)} of work that may end workflow jobs: it settles them through {@code settling}. */
     private <R> R settling(boolean alwaysWrites, Function<Settling, R> work) {
-        Settling[] holder = { new Settling() };
+        Settling settling = new Settling();
         R result = write(() -> {
             // afresh on every run: a group that fails is written again, one caller at a time
-            holder[0] = new Settling();
-            return work.apply(holder[0]);
+            settling.reset();
+            return work.apply(settling);
         }, alwaysWrites);
         StoreListener told = listener;
-        if (told != null && !holder[0].settled.isEmpty()) {
-            told.settled(holder[0].settled);
+        if (told != null && !settling.settled.isEmpty()) {
+            told.settled(settling.settled);
         }
         return result;
     }
@@ -263,9 +272,8 @@ class JdbcJobStore implements JobStore, WorkflowStore {
     /**
      * @param skipExisting whether a child its parent already has (by its place among them) is left
      *        out rather than an error
-     * @return per job, 1 when it was inserted (0: skipped)
      */
-    private int[] insertRows(List<NewJob> jobs, boolean skipExisting) {
+    private void insertRows(List<NewJob> jobs, boolean skipExisting) {
         int[] types = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.SMALLINT, Types.INTEGER,
                 Types.INTEGER, Types.BIGINT, dialect.instantType(), Types.VARCHAR, dialect.instantType(), Types.VARCHAR,
                 Types.VARCHAR, Types.VARCHAR, Types.INTEGER, Types.INTEGER };
@@ -276,14 +284,13 @@ class JdbcJobStore implements JobStore, WorkflowStore {
                     job.idempotencyKey(), dialect.instant(job.createdAt()), job.workflowId(), job.stepId(),
                     job.parentId(), job.seq(), job.waitingOn() });
         }
-        int[] inserted = jdbcTemplate.batchUpdate("""
+        jdbcTemplate.batchUpdate("""
                 INSERT INTO jobs (id, type, payload, state, priority, max_attempts, attempt, timeout_ms, run_at,
                                   idempotency_key, created_at, workflow_id, step_id, parent_id, seq, waiting_on)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
                 + (skipExisting ? " ON CONFLICT (parent_id, seq) WHERE parent_id IS NOT NULL DO NOTHING" : ""), rows,
                 types);
         dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
-        return inserted;
     }
 
     // --- reads ----------------------------------------------------------------------------------
@@ -434,10 +441,13 @@ class JdbcJobStore implements JobStore, WorkflowStore {
             Set<String> cancelAsked = cancelsAsked(instance, completions);
             recordProgress(progress);
             List<Completion> applied = completeNow(completions, cancelAsked);
+            // every applied one of a workflow's job, not only those that meant to end it: a cancel
+            // asked after cancelsAsked read ends a retry CANCELLED too (settle reads the stored
+            // state); a job outside any workflow costs nothing here
             List<String> ended = new ArrayList<>();
             Instant latest = Instant.EPOCH;
             for (Completion completion : applied) {
-                if (completion.state().isTerminal()) {
+                if (completion.workflowId() != null) {
                     ended.add(completion.id());
                     latest = latest.isAfter(completion.at()) ? latest : completion.at();
                 }
@@ -512,7 +522,8 @@ class JdbcJobStore implements JobStore, WorkflowStore {
             Completion completion = completions.get(i);
             if (cancelAsked.contains(completion.id())) {
                 completion = Completion.cancelled(completion.id(), completion.fencingToken(),
-                        new JobError(JobError.CANCELLED, CANCELLED_WHILE_RUNNING), completion.at());
+                        new JobError(JobError.CANCELLED, CANCELLED_WHILE_RUNNING), completion.at())
+                    .inWorkflow(completion.workflowId());
             }
             requeued |= completion.state() == JobState.QUEUED;
             applied.add(completion);
@@ -537,7 +548,7 @@ class JdbcJobStore implements JobStore, WorkflowStore {
                         UPDATE jobs SET lease_until = ?
                         WHERE state = 'RUNNING' AND id IN (SELECT id FROM jobs
                                                            WHERE instance = ? AND state = 'RUNNING' AND id IN (%s)%s)"""
-                    .formatted(String.join(", ", Collections.nCopies(ids.size(), "?")), dialect.skipLocked()))
+                    .formatted(marks(ids.size()), dialect.skipLocked()))
                     .params(params)
                     .update();
             }
@@ -679,11 +690,9 @@ class JdbcJobStore implements JobStore, WorkflowStore {
     public Optional<Job> requeue(String id, Instant now) {
         return write(() -> {
             Optional<Job> requeued = jdbc.sql("""
-                    UPDATE jobs SET state = 'QUEUED', run_at = ?, attempt = 0, result = NULL, error_code = NULL,
-                                    error_message = NULL, progress = NULL, started_at = NULL, finished_at = NULL,
-                                    node = NULL, instance = NULL, cancel_requested = FALSE
+                    UPDATE jobs SET state = 'QUEUED', run_at = ?, %s
                     WHERE id = ? AND state IN ('FAILED', 'CANCELLED') AND workflow_id IS NULL
-                    RETURNING\s""" + COLUMNS)
+                    RETURNING\s""".formatted(REARMED) + COLUMNS)
                 .params(dialect.instant(now), id)
                 .query(jobMapper)
                 .optional();
@@ -764,10 +773,10 @@ class JdbcJobStore implements JobStore, WorkflowStore {
             String workflowId = workflows.runningStep(parentId, fencingToken)
                 .orElseThrow(() -> new StepNotRunningException("Job " + parentId
                         + " is not a running workflow step under fencing token " + fencingToken));
-            int added = 0;
-            for (int count : insertRows(children, true)) {
-                added += count > 0 ? 1 : 0;
-            }
+            // counted, not taken from the batch's update counts (a driver may not report them)
+            int before = workflows.children(parentId, children);
+            insertRows(children, true);
+            int added = workflows.children(parentId, children) - before;
             if (added > 0) {
                 workflows.childrenAdded(parentId, fencingToken, workflowId, added, maxSteps);
             }
@@ -777,15 +786,26 @@ class JdbcJobStore implements JobStore, WorkflowStore {
 
     @Override
     public Optional<WorkflowCancel> cancelWorkflow(String id, Instant now) {
+        try {
+            return cancelRunningWorkflow(id, now);
+        }
+        catch (WorkflowEndedException ex) {
+            return Optional.empty();
+        }
+    }
+
+    private Optional<WorkflowCancel> cancelRunningWorkflow(String id, Instant now) {
         return settling(false, settling -> {
-            List<String> ended = new ArrayList<>();
-            WorkflowCancel cancel = workflows.cancel(id, now, ended);
-            if (cancel == null) {
+            WorkflowRows.Cancelled cancelled = workflows.cancel(id, now);
+            if (cancelled == null) {
                 return Optional.<WorkflowCancel>empty();
             }
-            settling.settle(workflows, ended, now);
+            settling.settle(workflows, cancelled.ended(), now);
+            // long-polls on the jobs it ended wake too
+            settling.settled = settling.settled.plus(new Settled(0, cancelled.ended(), List.of()));
             // as it stands after the settlement: ended already when nothing of it was running
-            return Optional.of(new WorkflowCancel(workflows.find(id).orElseThrow(), cancel.dequeued(), cancel.running()));
+            return Optional.of(new WorkflowCancel(workflows.find(id).orElseThrow(), cancelled.dequeued(),
+                    cancelled.running()));
         });
     }
 
@@ -824,6 +844,11 @@ class JdbcJobStore implements JobStore, WorkflowStore {
                 rs.getInt(ATTEMPT), rs.getLong(FENCING_TOKEN), Objects.requireNonNull(dialect.instant(rs, CREATED_AT)),
                 dialect.instant(rs, STARTED_AT), dialect.instant(rs, FINISHED_AT), rs.getString(NODE),
                 rs.getString(WORKFLOW_ID), rs.getString(STEP_ID), rs.getString(PARENT_ID));
+    }
+
+    /** {@code n} bind markers for an {@code IN} list. */
+    static String marks(int n) {
+        return String.join(", ", Collections.nCopies(n, "?"));
     }
 
     private static int column(String name) {

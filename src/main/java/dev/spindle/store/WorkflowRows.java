@@ -6,7 +6,6 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -104,24 +103,39 @@ final class WorkflowRows {
      * {@code fencingToken}) and their workflow (which must stay within {@code maxSteps}).
      */
     void childrenAdded(String parentId, long fencingToken, String workflowId, int added, int maxSteps) {
+        // a step asked to cancel (alone, or with its workflow) adds no more children
         int parent = jdbc.sql("""
                 UPDATE jobs SET open_children = open_children + ?
-                WHERE id = ? AND state = 'RUNNING' AND fencing_token = ?""")
+                WHERE id = ? AND state = 'RUNNING' AND fencing_token = ? AND NOT cancel_requested""")
             .params(added, parentId, fencingToken)
             .update();
         if (parent == 0) {
             throw new StepNotRunningException("Job " + parentId + " is no longer running under fencing token "
-                    + fencingToken + ": its children were not added");
+                    + fencingToken + " (or is being cancelled): its children were not added");
         }
         int workflow = jdbc.sql("""
                 UPDATE workflows SET steps = steps + ?, open_steps = open_steps + ?
-                WHERE id = ? AND steps + ? <= ?""")
+                WHERE id = ? AND state = 'RUNNING' AND steps + ? <= ?""")
             .params(added, added, workflowId, added, maxSteps)
             .update();
+        if (workflow == 0 && !find(workflowId).map(w -> w.state() == WorkflowState.RUNNING).orElse(false)) {
+            throw new StepNotRunningException("Workflow " + workflowId + " is no longer running: the children of job "
+                    + parentId + " were not added");
+        }
         if (workflow == 0) {
             throw new TooManyStepsException("Workflow " + workflowId + " would hold more than " + maxSteps
                     + " jobs (spindle.workflows.max-steps) with " + added + " more children");
         }
+    }
+
+    /** How many children {@code parentId} has at the places of {@code children} (by their {@code seq}). */
+    int children(String parentId, List<NewJob> children) {
+        int from = children.stream().mapToInt(child -> Objects.requireNonNull(child.seq())).min().orElse(0);
+        int to = children.stream().mapToInt(child -> Objects.requireNonNull(child.seq())).max().orElse(-1);
+        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE parent_id = ? AND seq >= ? AND seq <= ?")
+            .params(parentId, from, to)
+            .query(Integer.class)
+            .single();
     }
 
     /** The workflow of a RUNNING step job held under {@code fencingToken}, locked for the caller. */
@@ -252,6 +266,7 @@ final class WorkflowRows {
      */
     Settled settle(Collection<String> endedIds, Instant now) {
         Settled settled = Settled.NONE;
+        List<Ended> all = new ArrayList<>();
         Collection<String> ids = endedIds;
         while (!ids.isEmpty()) {
             List<Ended> ended = new ArrayList<>();
@@ -278,14 +293,15 @@ final class WorkflowRows {
                 }
             }
             List<String> parents = childrenEnded(ended, now);
-            List<Ended> all = new ArrayList<>(ended);
+            all.addAll(ended);
             all.addAll(cancelled);
             List<String> jobs = new ArrayList<>(cancelled.stream().map(Ended::id).toList());
             jobs.addAll(parents);
-            settled = settled.plus(new Settled(released, jobs, count(all, now)));
+            settled = settled.plus(new Settled(released, jobs, List.of()));
             ids = parents;
         }
-        return settled;
+        // the workflows last, once: their rows come after every job row in the lock order
+        return all.isEmpty() ? settled : settled.plus(new Settled(0, List.of(), count(all, now)));
     }
 
     private List<Ended> ended(Collection<String> ids) {
@@ -294,7 +310,7 @@ final class WorkflowRows {
             rows.addAll(jdbc.sql("""
                     SELECT j.id, j.workflow_id, j.step_id, j.parent_id, j.state, j.open_children, w.on_failure
                     FROM jobs j JOIN workflows w ON w.id = j.workflow_id
-                    WHERE j.id IN (%s)""".formatted(marks(chunk.size())))
+                    WHERE j.id IN (%s)""".formatted(JdbcJobStore.marks(chunk.size())))
                 .params(chunk)
                 .query((rs, n) -> new Ended(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         JobState.valueOf(rs.getString(5)), rs.getInt(6),
@@ -309,7 +325,7 @@ final class WorkflowRows {
     private void awaitChildren(List<String> ids) {
         for (List<String> chunk : chunks(ids)) {
             jdbc.sql("UPDATE jobs SET state = 'WAITING', finished_at = NULL WHERE state = 'SUCCEEDED' AND id IN (%s)"
-                .formatted(marks(chunk.size()))).params(chunk).update();
+                .formatted(JdbcJobStore.marks(chunk.size()))).params(chunk).update();
         }
     }
 
@@ -322,7 +338,7 @@ final class WorkflowRows {
         Map<String, Integer> dependents = new TreeMap<>();
         for (List<String> chunk : chunks(ids)) {
             jdbc.sql("SELECT job_id, COUNT(*) FROM job_dependencies WHERE depends_on IN (%s) GROUP BY job_id"
-                .formatted(marks(chunk.size())))
+                .formatted(JdbcJobStore.marks(chunk.size())))
                 .params(chunk)
                 .query(rs -> {
                     dependents.merge(rs.getString(1), rs.getInt(2), Integer::sum);
@@ -342,7 +358,7 @@ final class WorkflowRows {
             released += jdbc.sql("""
                     UPDATE jobs SET state = 'QUEUED', run_at = ?
                     WHERE state = 'WAITING' AND waiting_on <= 0 AND open_children <= 0 AND id IN (%s)"""
-                .formatted(marks(chunk.size())))
+                .formatted(JdbcJobStore.marks(chunk.size())))
                 .params(params)
                 .update();
         }
@@ -357,18 +373,31 @@ final class WorkflowRows {
         String message = failed.stepId() != null
                 ? "Not run: step '" + failed.stepId() + "', which it depends on, ended " + failed.state()
                 : "Not run: a job it depends on (" + failed.id() + ") ended " + failed.state();
-        return jdbc.sql("""
+        // the rows first, locked in id order (the lock order), then changed
+        List<String> down = jdbc.sql("""
                 WITH RECURSIVE down(id) AS (
                     SELECT job_id FROM job_dependencies WHERE depends_on = ?
                     UNION
                     SELECT d.job_id FROM job_dependencies d JOIN down ON d.depends_on = down.id)
-                UPDATE jobs SET state = 'CANCELLED', error_code = ?, error_message = ?, finished_at = ?
-                WHERE state = 'WAITING' AND id IN (SELECT id FROM down)
-                RETURNING id, workflow_id""")
-            .params(failed.id(), JobError.DEPENDENCY_FAILED, message, dialect.instant(now))
-            .query((rs, n) -> new Ended(rs.getString(1), rs.getString(2), null, null, JobState.CANCELLED, 0,
-                    failed.onFailure()))
+                SELECT id FROM jobs WHERE state = 'WAITING' AND id IN (SELECT id FROM down) ORDER BY id"""
+                + dialect.forUpdate())
+            .param(failed.id())
+            .query(String.class)
             .list();
+        List<Ended> cancelled = new ArrayList<>(down.size());
+        for (List<String> chunk : chunks(down)) {
+            List<Object> params = new ArrayList<>(List.of(JobError.DEPENDENCY_FAILED, message, dialect.instant(now)));
+            params.addAll(chunk);
+            cancelled.addAll(jdbc.sql("""
+                    UPDATE jobs SET state = 'CANCELLED', error_code = ?, error_message = ?, finished_at = ?
+                    WHERE state = 'WAITING' AND id IN (%s)
+                    RETURNING id, workflow_id""".formatted(JdbcJobStore.marks(chunk.size())))
+                .params(params)
+                .query((rs, n) -> new Ended(rs.getString(1), rs.getString(2), null, null, JobState.CANCELLED, 0,
+                        failed.onFailure()))
+                .list());
+        }
+        return cancelled;
     }
 
     /**
@@ -465,25 +494,39 @@ final class WorkflowRows {
     // --- cancel, retry, retention ---------------------------------------------------------------
 
     /**
-     * Cancels a RUNNING workflow: its WAITING and QUEUED jobs now, its RUNNING ones by request.
-     * The caller settles the jobs it ended ({@code ended}).
+     * What a workflow cancel changed.
+     *
+     * @param ended the jobs it ended (for the caller to settle)
+     * @param dequeued how many of them were QUEUED
+     * @param running the RUNNING jobs it asked to cancel
      */
-    @Nullable WorkflowCancel cancel(String id, Instant now, List<String> ended) {
-        int marked = jdbc.sql("UPDATE workflows SET state = 'CANCELLED' WHERE id = ? AND state = 'RUNNING'")
-            .param(id)
-            .update();
-        if (marked == 0) {
+    record Cancelled(List<String> ended, int dequeued, List<String> running) {
+    }
+
+    /**
+     * Cancels a RUNNING workflow: its WAITING and QUEUED jobs now, its RUNNING ones by request.
+     * The jobs are locked first and the workflow's row last (the lock order of completions).
+     *
+     * @return what it changed, or null when the workflow is not RUNNING
+     */
+    @Nullable Cancelled cancel(String id, Instant now) {
+        if (!find(id).map(workflow -> workflow.state() == WorkflowState.RUNNING).orElse(false)) {
             return null;
         }
+        jdbc.sql("SELECT id FROM jobs WHERE workflow_id = ? AND state IN ('WAITING', 'QUEUED', 'RUNNING') ORDER BY id"
+                + dialect.forUpdate())
+            .param(id)
+            .query(String.class)
+            .list();
         Object at = dialect.instant(now);
         String cancel = """
                 UPDATE jobs SET state = 'CANCELLED', error_code = ?, error_message = ?, finished_at = ?
                 WHERE workflow_id = ? AND state = ? RETURNING id""";
-        List<String> dequeued = jdbc.sql(cancel)
+        List<String> ended = new ArrayList<>(jdbc.sql(cancel)
             .params(JobError.CANCELLED, "Cancelled with its workflow before it started", at, id, "QUEUED")
             .query(String.class)
-            .list();
-        ended.addAll(dequeued);
+            .list());
+        int dequeued = ended.size();
         ended.addAll(jdbc.sql(cancel)
             .params(JobError.CANCELLED, "Cancelled with its workflow", at, id, "WAITING")
             .query(String.class)
@@ -493,8 +536,15 @@ final class WorkflowRows {
             .param(id)
             .query(String.class)
             .list();
+        int marked = jdbc.sql("UPDATE workflows SET state = 'CANCELLED' WHERE id = ? AND state = 'RUNNING'")
+            .param(id)
+            .update();
+        if (marked == 0) {
+            // it ended meanwhile: the caller's transaction is rolled back with this
+            throw new WorkflowEndedException(id);
+        }
         running.forEach(job -> dialect.notify(jdbcTemplate, PostgresNotifications.CANCEL_CHANNEL, job));
-        return new WorkflowCancel(find(id).orElseThrow(), dequeued.size(), running);
+        return new Cancelled(ended, dequeued, running);
     }
 
     /**
@@ -518,14 +568,12 @@ final class WorkflowRows {
         }
         Object at = dialect.instant(now);
         jdbc.sql("""
-                UPDATE jobs SET state = 'WAITING', run_at = ?, attempt = 0, result = NULL, error_code = NULL,
-                                error_message = NULL, progress = NULL, started_at = NULL, finished_at = NULL,
-                                node = NULL, instance = NULL, lease_until = NULL, cancel_requested = FALSE,
+                UPDATE jobs SET state = 'WAITING', run_at = ?, %s,
                                 waiting_on = (SELECT COUNT(*) FROM job_dependencies d JOIN jobs p ON p.id = d.depends_on
                                               WHERE d.job_id = jobs.id AND p.state <> 'SUCCEEDED'),
                                 open_children = (SELECT COUNT(*) FROM jobs c
                                                  WHERE c.parent_id = jobs.id AND c.state <> 'SUCCEEDED')
-                WHERE workflow_id = ? AND state IN ('FAILED', 'CANCELLED')""")
+                WHERE workflow_id = ? AND state IN ('FAILED', 'CANCELLED')""".formatted(JdbcJobStore.REARMED))
             .params(at, id)
             .update();
         // a step re-runs its handler even while children it added before are re-queued: it adds
@@ -547,11 +595,20 @@ final class WorkflowRows {
         if (ids.isEmpty()) {
             return 0;
         }
-        jdbc.sql("DELETE FROM job_dependencies WHERE job_id IN (SELECT id FROM jobs WHERE workflow_id IN (:ids))")
+        // the workflow first, and only while it has still ended: one retried meanwhile stays whole
+        List<String> deleted = jdbc.sql("DELETE FROM workflows WHERE id IN (:ids) AND finished_at < :cutoff RETURNING id")
             .param("ids", ids)
+            .param("cutoff", dialect.instant(cutoff))
+            .query(String.class)
+            .list();
+        if (deleted.isEmpty()) {
+            return 0;
+        }
+        jdbc.sql("DELETE FROM job_dependencies WHERE job_id IN (SELECT id FROM jobs WHERE workflow_id IN (:ids))")
+            .param("ids", deleted)
             .update();
-        jdbc.sql("DELETE FROM jobs WHERE workflow_id IN (:ids)").param("ids", ids).update();
-        return jdbc.sql("DELETE FROM workflows WHERE id IN (:ids)").param("ids", ids).update();
+        jdbc.sql("DELETE FROM jobs WHERE workflow_id IN (:ids)").param("ids", deleted).update();
+        return deleted.size();
     }
 
     // --- rows -----------------------------------------------------------------------------------
@@ -571,7 +628,4 @@ final class WorkflowRows {
         return chunks;
     }
 
-    static String marks(int n) {
-        return String.join(", ", Collections.nCopies(n, "?"));
-    }
 }

@@ -46,7 +46,8 @@ class FanOutJobHandler implements JobHandler {
         if (listed == counted) {
             throw new IllegalArgumentException("give either payloads (one per child) or count");
         }
-        if (listed && !payload.path("payloads").isArray()) {
+        if (listed && (!payload.path("payloads").isArray()
+                || !payload.path("payloads").valueStream().allMatch(JsonNode::isObject))) {
             throw new IllegalArgumentException("payloads: must be an array of objects");
         }
         if (counted && (!payload.path("count").canConvertToInt() || payload.path("count").asInt() < 0)) {

@@ -115,13 +115,12 @@ public class WorkflowService implements WorkflowAccess {
             throw new InvalidWorkflowException(List.of("steps: a workflow holds at most " + properties.maxSteps()
                     + " steps (spindle.workflows.max-steps); this one has " + steps.size()));
         }
-        OnFailure onFailure = OnFailure.CANCEL_DEPENDENTS;
-        if (request.onFailure() != null) {
-            onFailure = OnFailure.of(request.onFailure()).orElse(onFailure);
-            if (OnFailure.of(request.onFailure()).isEmpty()) {
-                errors.add("onFailure: must be cancel_dependents or continue");
-            }
+        Optional<OnFailure> policy = request.onFailure() == null ? Optional.of(OnFailure.CANCEL_DEPENDENTS)
+                : OnFailure.of(request.onFailure());
+        if (policy.isEmpty()) {
+            errors.add("onFailure: must be cancel_dependents or continue");
         }
+        OnFailure onFailure = policy.orElse(OnFailure.CANCEL_DEPENDENTS);
         checkText("name", request.name(), 1, MAX_NAME, errors);
         checkText("idempotencyKey", request.idempotencyKey(), 1, MAX_KEY, errors);
         WorkflowGraph.check(steps, errors);
@@ -207,18 +206,20 @@ public class WorkflowService implements WorkflowAccess {
      * @throws WorkflowNotFoundException when there is none
      */
     public WorkflowView await(String id, Duration wait) {
-        WorkflowView view = find(id).orElseThrow(() -> new WorkflowNotFoundException(id));
-        if (view.finishedAt() != null || wait.isZero() || wait.isNegative()) {
-            return view;
+        Workflow workflow = (possibleId(id) ? store.findWorkflow(id) : Optional.<Workflow>empty())
+            .orElseThrow(() -> new WorkflowNotFoundException(id));
+        if (workflow.finishedAt() != null || wait.isZero() || wait.isNegative()) {
+            return view(workflow);
         }
         long deadline = System.nanoTime() + wait.toNanos();
         CompletableFuture<Void> ended = watchers.watch(id);
         try {
             while (true) {
-                view = find(id).orElseThrow(() -> new WorkflowNotFoundException(id));
+                // the workflow's own row only; its steps are read once, for the answer
+                workflow = store.findWorkflow(id).orElseThrow(() -> new WorkflowNotFoundException(id));
                 long left = deadline - System.nanoTime();
-                if (view.finishedAt() != null || left <= 0 || ended.isDone() || !jobs.isAccepting()) {
-                    return view;
+                if (workflow.finishedAt() != null || left <= 0 || ended.isDone() || !jobs.isAccepting()) {
+                    return view(workflow);
                 }
                 try {
                     ended.get(Math.min(left, RECHECK.toNanos()), TimeUnit.NANOSECONDS);
@@ -230,7 +231,7 @@ public class WorkflowService implements WorkflowAccess {
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
-            return view;
+            return view(workflow);
         }
         catch (ExecutionException ex) {
             throw new IllegalStateException(ex);
@@ -296,9 +297,7 @@ public class WorkflowService implements WorkflowAccess {
                     + "; only a RUNNING workflow can be cancelled");
         }
         WorkflowCancel cancel = cancelled.get();
-        for (int i = 0; i < cancel.dequeued(); i++) {
-            pool.dequeued();
-        }
+        pool.dequeued(cancel.dequeued());
         cancel.running().forEach(pool::interrupt);
         return view(cancel.workflow());
     }

@@ -108,7 +108,8 @@ abstract class WorkflowStoreContractTests {
             List<CompletableFuture<List<Completion>>> writes = running.stream()
                 .map(job -> CompletableFuture.supplyAsync(() -> {
                     await(together);
-                    return store.complete("i1", List.of(Completion.succeeded(job.id(), job.fencingToken(), null, now)),
+                    return store.complete("i1", List.of(Completion.succeeded(job.id(), job.fencingToken(), null, now)
+                            .inWorkflow(workflow.id())),
                             List.of());
                 }, writers))
                 .toList();
@@ -122,7 +123,8 @@ abstract class WorkflowStoreContractTests {
             assertThat(waitingOn(d.id())).isZero();
             List<Job> next = store.claim(10, new Lease("n1", "i1", now.plusSeconds(30)), now);
             assertThat(next).extracting(Job::id).containsExactly(d.id());
-            store.complete("i1", List.of(Completion.succeeded(d.id(), next.getFirst().fencingToken(), null, now)),
+            store.complete("i1", List.of(Completion.succeeded(d.id(), next.getFirst().fencingToken(), null, now)
+                    .inWorkflow(workflow.id())),
                     List.of());
             assertThat(store.findWorkflow(workflow.id()).orElseThrow().state()).isEqualTo(WorkflowState.SUCCEEDED);
         }
@@ -158,16 +160,25 @@ abstract class WorkflowStoreContractTests {
         assertThatThrownBy(() -> store.addChildren(step.id(), step.fencingToken() + 1, again, 10))
             .isInstanceOf(StepNotRunningException.class);
         assertThat(store.findWorkflow(id).orElseThrow().steps()).isEqualTo(5);
+        // a step asked to cancel adds no more children
+        store.requestCancel(step.id());
+        assertThatThrownBy(() -> store.addChildren(step.id(), step.fencingToken(),
+                List.of(new NewJobBuilder(now).build().asChild(id, step.id(), 9)), 10))
+            .isInstanceOf(StepNotRunningException.class);
+        JdbcClient.create(dataSource()).sql("UPDATE jobs SET cancel_requested = FALSE WHERE id = ?").param(step.id())
+            .update();
 
         // the handler returns while its children run: the step waits for them, then ends
-        store.complete("i1", List.of(Completion.succeeded(step.id(), step.fencingToken(), null, now)), List.of());
+        store.complete("i1", List.of(Completion.succeeded(step.id(), step.fencingToken(), null, now).inWorkflow(id)),
+                List.of());
         assertThat(store.find(step.id()).orElseThrow().state()).isEqualTo(JobState.WAITING);
         List<Job> claimed = store.claim(10, new Lease("n1", "i1", now.plusSeconds(30)), now);
         assertThat(claimed).extracting(Job::parentId).containsOnly(step.id());
         assertThat(claimed).hasSize(3);
         for (Job child : claimed) {
             assertThat(store.find(after.id()).orElseThrow().state()).isEqualTo(JobState.WAITING);
-            store.complete("i1", List.of(Completion.succeeded(child.id(), child.fencingToken(), null, now)), List.of());
+            store.complete("i1", List.of(Completion.succeeded(child.id(), child.fencingToken(), null, now).inWorkflow(id)),
+                    List.of());
         }
         assertThat(store.find(step.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(store.find(after.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
@@ -181,8 +192,8 @@ abstract class WorkflowStoreContractTests {
         store.insertWorkflow(new NewWorkflow(id, null, null, OnFailure.CANCEL_DEPENDENTS, now,
                 List.of(only.asStep(id, "only", 0, 0)), List.of()));
         Job step = store.claim(1, new Lease("n1", "i1", now.plusSeconds(30)), now).getFirst();
-        store.complete("i1", List.of(Completion.succeeded(step.id(), step.fencingToken(), null, now.minusSeconds(60))),
-                List.of());
+        store.complete("i1", List.of(Completion.succeeded(step.id(), step.fencingToken(), null, now.minusSeconds(60))
+                .inWorkflow(id)), List.of());
 
         // a job's own retention never takes a workflow's job
         assertThat(store.deleteFinishedBefore(now, 100)).isZero();

@@ -2,6 +2,8 @@ package dev.spindle.workflow;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -11,6 +13,7 @@ import dev.spindle.TestHandlers.GateHandler;
 import dev.spindle.TestHandlers.JoinHandler;
 import dev.spindle.TestHandlers.PipeHandler;
 import dev.spindle.TestHandlers.SwitchHandler;
+import dev.spindle.job.JobWatchers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,6 +51,9 @@ abstract class WorkflowScenarios {
 
     @Autowired
     GateHandler gate;
+
+    @Autowired
+    JobWatchers watchers;
 
     Api api;
 
@@ -220,14 +226,21 @@ abstract class WorkflowScenarios {
     }
 
     @Test
-    void cancelEndsEveryUnfinishedStepAndInterruptsTheRunningOnes() {
+    void cancelEndsEveryUnfinishedStepAndInterruptsTheRunningOnes() throws Exception {
         String id = api.submitWorkflow("""
                 {"steps": [{"id": "g", "type": "gate"},
                            {"id": "h", "type": "pipe", "dependsOn": ["g"]}]}""");
-        String g = Api.step(api.get("/api/v1/workflows/" + id).body(), "g").path("jobId").asString();
+        JsonNode submitted = api.get("/api/v1/workflows/" + id).body();
+        String g = Api.step(submitted, "g").path("jobId").asString();
+        String h = Api.step(submitted, "h").path("jobId").asString();
         await().until(() -> gate.started.contains(g));
+        // a long-poll on the waiting step, begun before the cancel, is answered by it
+        CompletableFuture<Response> waiting = CompletableFuture
+            .supplyAsync(() -> new Api(port).get("/api/v1/jobs/" + h + "?wait=PT50S"));
+        await().until(() -> watchers.waiting() > 0);
 
         Response cancelled = api.post("/api/v1/workflows/" + id + "/cancel", "");
+        assertThat(waiting.get(10, TimeUnit.SECONDS).state()).isEqualTo("CANCELLED");
 
         assertThat(cancelled.status()).isEqualTo(200);
         assertThat(cancelled.state()).isEqualTo("CANCELLED");
