@@ -44,6 +44,7 @@ import dev.spindle.store.Lease;
 import dev.spindle.store.Settled;
 import dev.spindle.store.StoreListener;
 import dev.spindle.store.StoreMigrations;
+import dev.spindle.store.TooManyStepsException;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
@@ -629,6 +630,10 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         if (failure instanceof JobFailure jobFailure) {
             return failedAttempt(job, new JobError(jobFailure.code(), String.valueOf(jobFailure.getMessage())),
                     jobFailure.retryable(), now);
+        }
+        if (failure instanceof TooManyStepsException tooMany) {
+            // the workflow is as large as it may be: another attempt would add the same children
+            return failedAttempt(job, new JobError("too_many_steps", String.valueOf(tooMany.getMessage())), false, now);
         }
         log.debug("Job {} attempt {} failed", job.id(), job.attempt(), failure);
         return failedAttempt(job, new JobError(JobError.HANDLER_ERROR, failure.toString()), true, now);

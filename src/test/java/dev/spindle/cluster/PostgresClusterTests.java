@@ -142,7 +142,8 @@ class PostgresClusterTests {
      * The release race across processes: the last two dependencies of a step end on two nodes at
      * once, and the step still runs exactly once. b and c are gates, held until both nodes are
      * full, so that from then on each node claims whatever is next: the b and c of a workflow
-     * often run on different nodes.
+     * sometimes run on different nodes. (The race at the same instant is forced in
+     * WorkflowStoreContractTests.)
      */
     @Test
     void aWorkflowStepWhoseDependenciesEndOnTwoNodesRunsExactlyOnce() {
@@ -154,7 +155,7 @@ class PostgresClusterTests {
         gateA.reset();
         gateB.reset();
         try {
-            for (int i = 0; i < 200; i++) {
+            for (int i = 0; i < 400; i++) {
                 ids.add((i % 2 == 0 ? apiA : apiB).submitWorkflow("""
                         {"steps": [{"id": "b", "type": "gate"}, {"id": "c", "type": "gate"},
                                    {"id": "d", "type": "pipe", "payload": {"add": 1}, "dependsOn": ["b", "c"]}]}"""));
@@ -178,8 +179,11 @@ class PostgresClusterTests {
                 String cJob = Api.step(done, "c").path("jobId").asString();
                 split += gateA.started.contains(bJob) != gateA.started.contains(cJob) ? 1 : 0;
             }
-            // the race was run: in many workflows b and c ended on different nodes
-            assertThat(split).isGreaterThan(10);
+            // the race was run across nodes: in some workflows b and c ended on different nodes
+            // (a pair is claimed together unless a claim ends between them: 4 of 200 in one CI
+            // run, 2 % each, so 400 workflows all on one node would be a 1 in 3,000 chance)
+            System.out.printf("b and c on different nodes in %d of %d workflows%n", split, ids.size());
+            assertThat(split).isPositive();
         }
         finally {
             // no gate job is left behind to hold the next test's slots
