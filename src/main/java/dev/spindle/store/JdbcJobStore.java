@@ -834,6 +834,8 @@ class JdbcJobStore implements JobStore, WorkflowStore {
 
     private Job mapJob(ResultSet rs, int rowNum) throws SQLException {
         String errorCode = rs.getString(ERROR_CODE);
+        // a job outside any workflow (most of them) has no step or parent: two column reads fewer
+        String workflowId = rs.getString(WORKFLOW_ID);
         double progress = rs.getDouble(PROGRESS);
         Double progressOrNull = rs.wasNull() ? null : progress;
         return new Job(rs.getString(ID), rs.getString(TYPE), json.readTree(rs.getString(PAYLOAD)),
@@ -843,7 +845,8 @@ class JdbcJobStore implements JobStore, WorkflowStore {
                 errorCode == null ? null : new JobError(errorCode, rs.getString(ERROR_MESSAGE)), progressOrNull,
                 rs.getInt(ATTEMPT), rs.getLong(FENCING_TOKEN), Objects.requireNonNull(dialect.instant(rs, CREATED_AT)),
                 dialect.instant(rs, STARTED_AT), dialect.instant(rs, FINISHED_AT), rs.getString(NODE),
-                rs.getString(WORKFLOW_ID), rs.getString(STEP_ID), rs.getString(PARENT_ID));
+                workflowId, workflowId == null ? null : rs.getString(STEP_ID),
+                workflowId == null ? null : rs.getString(PARENT_ID));
     }
 
     /** {@code n} bind markers for an {@code IN} list. */
