@@ -18,13 +18,7 @@ class PostgresInputFuzzTests extends InputFuzzTests {
 
     @DynamicPropertySource
     static void postgres(DynamicPropertyRegistry properties) {
-        String url = System.getenv("SPINDLE_TEST_POSTGRES_URL");
-        properties.add("spring.datasource.url", () -> url + (url.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA);
-        properties.add("spring.datasource.username",
-                () -> System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_USER", "postgres"));
-        properties.add("spring.datasource.password",
-                () -> System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_PASSWORD", ""));
-        properties.add("spring.flyway.schemas", () -> SCHEMA);
+        TestPostgres.schema(properties, SCHEMA);
     }
 
     @Override

@@ -20,7 +20,6 @@ import dev.spindle.job.JobError;
 import dev.spindle.job.JobState;
 import dev.spindle.store.NewWorkflow.Dependency;
 import dev.spindle.store.Settled.WorkflowEnd;
-import dev.spindle.store.WorkflowStore.WorkflowCancel;
 import dev.spindle.store.WorkflowStore.WorkflowSteps;
 import dev.spindle.workflow.OnFailure;
 import dev.spindle.workflow.Workflow;

@@ -206,8 +206,7 @@ public class WorkflowService implements WorkflowAccess {
      * @throws WorkflowNotFoundException when there is none
      */
     public WorkflowView await(String id, Duration wait) {
-        Workflow workflow = (possibleId(id) ? store.findWorkflow(id) : Optional.<Workflow>empty())
-            .orElseThrow(() -> new WorkflowNotFoundException(id));
+        Workflow workflow = row(id);
         if (workflow.finishedAt() != null || wait.isZero() || wait.isNegative()) {
             return view(workflow);
         }
@@ -292,7 +291,7 @@ public class WorkflowService implements WorkflowAccess {
     public WorkflowView cancel(String id) {
         Optional<WorkflowCancel> cancelled = possibleId(id) ? store.cancelWorkflow(id, clock.instant()) : Optional.empty();
         if (cancelled.isEmpty()) {
-            WorkflowView current = find(id).orElseThrow(() -> new WorkflowNotFoundException(id));
+            Workflow current = row(id);
             throw new WorkflowConflictException("Workflow '" + id + "' is " + current.state()
                     + "; only a RUNNING workflow can be cancelled");
         }
@@ -309,18 +308,19 @@ public class WorkflowService implements WorkflowAccess {
      * @throws WorkflowConflictException when it is running or succeeded
      */
     public WorkflowView retry(String id) {
-        WorkflowView current = find(id).orElseThrow(() -> new WorkflowNotFoundException(id));
+        // the workflow's row decides; its steps are read once, for the answer
+        Workflow current = row(id);
         if (current.finishedAt() == null || current.state() == WorkflowState.SUCCEEDED) {
             throw notRetryable(current);
         }
         Workflow retried = store.retryWorkflow(id, clock.instant()).orElseThrow(() -> new WorkflowNotFoundException(id));
         if (retried.state() != WorkflowState.RUNNING) {
-            throw notRetryable(view(retried));
+            throw notRetryable(retried);
         }
         return view(retried);
     }
 
-    private static WorkflowConflictException notRetryable(WorkflowView workflow) {
+    private static WorkflowConflictException notRetryable(Workflow workflow) {
         return new WorkflowConflictException("Workflow '" + workflow.id() + "' is " + workflow.state()
                 + (workflow.finishedAt() == null ? " and still has jobs running" : "")
                 + "; only an ended FAILED or CANCELLED workflow can be retried");
@@ -358,6 +358,12 @@ public class WorkflowService implements WorkflowAccess {
         }
         return jobs.submitNew(prepared,
                 () -> store.addChildren(step.id(), step.fencingToken(), prepared, properties.maxSteps()));
+    }
+
+    /** The workflow's own row, without its steps. */
+    private Workflow row(String id) {
+        return (possibleId(id) ? store.findWorkflow(id) : Optional.<Workflow>empty())
+            .orElseThrow(() -> new WorkflowNotFoundException(id));
     }
 
     private static boolean possibleId(String id) {

@@ -7,6 +7,7 @@ import dev.spindle.Api;
 import dev.spindle.Api.Response;
 import dev.spindle.RespClient;
 import dev.spindle.SpindleTest;
+import dev.spindle.TestPostgres;
 import dev.spindle.StoredJobs;
 import dev.spindle.tcp.RespServer;
 import org.junit.jupiter.api.AfterEach;
@@ -36,14 +37,7 @@ class PostgresBadInputTests {
 
     @DynamicPropertySource
     static void postgres(DynamicPropertyRegistry properties) {
-        String url = System.getenv("SPINDLE_TEST_POSTGRES_URL");
-        properties.add("spring.datasource.url",
-                () -> url + (url.contains("?") ? "&" : "?") + "currentSchema=spindle_bad_input_tests");
-        properties.add("spring.datasource.username",
-                () -> System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_USER", "postgres"));
-        properties.add("spring.datasource.password",
-                () -> System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_PASSWORD", ""));
-        properties.add("spring.flyway.schemas", () -> "spindle_bad_input_tests");
+        TestPostgres.schema(properties, "spindle_bad_input_tests");
     }
 
     @LocalServerPort

@@ -1,8 +1,6 @@
 package dev.spindle.cluster;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -39,18 +36,11 @@ class WorkflowProcessIT {
 
     @Test
     void fanOutOfTenThousandJoinsOnceThoughAnInstanceIsKilled() throws Exception {
-        String url = System.getenv("SPINDLE_TEST_POSTGRES_URL");
-        try (Connection connection = DriverManager.getConnection(url,
-                System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_USER", "postgres"),
-                System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_PASSWORD", ""))) {
-            JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(connection, true));
-            jdbc.sql("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE").update();
-            String schemaUrl = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA;
-            List<String> properties = List.of("spring.datasource.url=" + schemaUrl,
-                    "spring.datasource.username=" + System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_USER", "postgres"),
-                    "spring.datasource.password=" + System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_PASSWORD", ""),
-                    "spring.flyway.schemas=" + SCHEMA, "spindle.pool.concurrency=16",
-                    "spindle.cluster.lease-ttl=3s", "spindle.cluster.heartbeat-interval=500ms");
+        try (PostgresSchema schema = PostgresSchema.fresh(SCHEMA)) {
+            JdbcClient jdbc = schema.jdbc;
+            List<String> properties = new ArrayList<>(schema.properties());
+            properties.addAll(List.of("spindle.pool.concurrency=16", "spindle.cluster.lease-ttl=3s",
+                    "spindle.cluster.heartbeat-interval=500ms"));
             List<SpindleProcess> nodes = new ArrayList<>();
             try {
                 for (int i = 1; i <= 3; i++) {

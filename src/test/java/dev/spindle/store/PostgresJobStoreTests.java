@@ -2,9 +2,8 @@ package dev.spindle.store;
 
 import javax.sql.DataSource;
 
+import dev.spindle.TestPostgres;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
-
-import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 /**
  * The store contract on PostgreSQL, on the database named by {@code SPINDLE_TEST_POSTGRES_URL}
@@ -15,9 +14,7 @@ import org.springframework.jdbc.datasource.SimpleDriverDataSource;
         disabledReason = "SPINDLE_TEST_POSTGRES_URL names no PostgreSQL database")
 class PostgresJobStoreTests extends JobStoreContractTests {
 
-    private final DataSource dataSource = new SimpleDriverDataSource(new org.postgresql.Driver(),
-            System.getenv("SPINDLE_TEST_POSTGRES_URL"), System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_USER", "postgres"),
-            System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_PASSWORD", ""));
+    private final DataSource dataSource = TestPostgres.dataSource();
 
     @Override
     DataSource dataSource() {

@@ -1,6 +1,7 @@
 package dev.spindle.workflow;
 
 import dev.spindle.SpindleTest;
+import dev.spindle.TestPostgres;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -16,12 +17,6 @@ class PostgresWorkflowTests extends WorkflowScenarios {
 
     @DynamicPropertySource
     static void postgres(DynamicPropertyRegistry properties) {
-        String url = System.getenv("SPINDLE_TEST_POSTGRES_URL");
-        properties.add("spring.datasource.url", () -> url + (url.contains("?") ? "&" : "?") + "currentSchema=" + SCHEMA);
-        properties.add("spring.datasource.username",
-                () -> System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_USER", "postgres"));
-        properties.add("spring.datasource.password",
-                () -> System.getenv().getOrDefault("SPINDLE_TEST_POSTGRES_PASSWORD", ""));
-        properties.add("spring.flyway.schemas", () -> SCHEMA);
+        TestPostgres.schema(properties, SCHEMA);
     }
 }
