@@ -11,6 +11,7 @@ import dev.spindle.workflow.WorkflowConflictException;
 import dev.spindle.workflow.WorkflowNotFoundException;
 import dev.spindle.job.JsonFaults;
 import dev.spindle.job.OverloadedException;
+import dev.spindle.queue.QueueNotFoundException;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -77,6 +78,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ProblemDetail notFound(JobNotFoundException ex) {
         return problem(HttpStatus.NOT_FOUND, "Job not found", ex.getMessage());
+    }
+
+    @ExceptionHandler
+    ProblemDetail notFound(QueueNotFoundException ex) {
+        return problem(HttpStatus.NOT_FOUND, "Queue not found", ex.getMessage());
     }
 
     @ExceptionHandler

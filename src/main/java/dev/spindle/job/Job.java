@@ -9,6 +9,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * A job as stored: what was asked for, where it is in its life, and what came of it.
  *
+ * @param queue the queue it runs in ({@code default} unless it named one)
+ * @param concurrencyKey what the queue's per-key limit and fair turns count it under; null for none
  * @param attempt how many attempts have started (0 while it has never run)
  * @param fencingToken grows with every claim of the job; see {@link JobContext#fencingToken()}
  * @param workflowId the workflow the job is a step (or a step's child) of
@@ -18,6 +20,8 @@ import tools.jackson.databind.JsonNode;
 public record Job(
         String id,
         String type,
+        String queue,
+        @Nullable String concurrencyKey,
         JsonNode payload,
         JobState state,
         int priority,

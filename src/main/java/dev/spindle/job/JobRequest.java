@@ -13,7 +13,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A submission, the same over REST and TCP. Absent fields take the configured defaults.
- * {@code runAt} and {@code delay} both delay the start; at most one may be given.
+ * {@code runAt} and {@code delay} both delay the start; at most one may be given. {@code queue}
+ * names the queue ({@code default} when absent); {@code concurrencyKey} what its per-key limit and
+ * fair turns count the job under.
  */
 public record JobRequest(
         @NotBlank @Size(max = 100) @Nullable String type,
@@ -23,15 +25,17 @@ public record JobRequest(
         @Nullable Duration timeout,
         @Nullable Instant runAt,
         @Nullable Duration delay,
-        @Size(min = 1, max = 255) @Nullable String idempotencyKey) {
+        @Size(min = 1, max = 255) @Nullable String idempotencyKey,
+        @Nullable String queue,
+        @Size(min = 1, max = 255) @Nullable String concurrencyKey) {
 
     public static final int DEFAULT_PRIORITY = 5;
 
     public static JobRequest of(String type, JsonNode payload) {
-        return new JobRequest(type, payload, null, null, null, null, null, null);
+        return new JobRequest(type, payload, null, null, null, null, null, null, null, null);
     }
 
     public JobRequest withIdempotencyKey(@Nullable String key) {
-        return new JobRequest(type, payload, priority, maxAttempts, timeout, runAt, delay, key);
+        return new JobRequest(type, payload, priority, maxAttempts, timeout, runAt, delay, key, queue, concurrencyKey);
     }
 }

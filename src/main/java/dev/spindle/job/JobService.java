@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 import dev.spindle.config.JobProperties;
+import dev.spindle.config.QueueProperties;
 import dev.spindle.memory.MemoryMonitor;
 import dev.spindle.pool.PoolStats;
 import dev.spindle.pool.WorkerPool;
@@ -427,6 +428,11 @@ public class JobService implements SmartLifecycle {
         }
         InputChecks.text(prefix + "type", request.type(), errors);
         InputChecks.text(prefix + "idempotencyKey", request.idempotencyKey(), errors);
+        InputChecks.text(prefix + "concurrencyKey", request.concurrencyKey(), errors);
+        String queue = request.queue() == null ? QueueProperties.DEFAULT_QUEUE : request.queue();
+        if (!QueueProperties.NAME.matcher(queue).matches()) {
+            errors.add(prefix + "queue: must be 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit");
+        }
         JsonNode payload = request.payload() == null ? JsonNodeFactory.instance.objectNode() : request.payload();
         int beforePayload = errors.size();
         if (!payload.isObject()) {
@@ -459,7 +465,7 @@ public class JobService implements SmartLifecycle {
         if (errors.size() > before) {
             return null;
         }
-        return new NewJob(ids.generate().toString(), type, payload,
+        return new NewJob(ids.generate().toString(), type, queue, request.concurrencyKey(), payload,
                 request.priority() == null ? JobRequest.DEFAULT_PRIORITY : request.priority(),
                 request.maxAttempts() == null ? properties.defaultMaxAttempts() : request.maxAttempts(), timeout, runAt,
                 request.idempotencyKey(), now);

@@ -9,10 +9,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
-import dev.spindle.job.Job;
 import dev.spindle.job.JobError;
 import dev.spindle.memory.OutOfMemoryExit;
 import dev.spindle.store.Claim;
+import dev.spindle.store.Claimed;
 import dev.spindle.store.Completed;
 import dev.spindle.store.Completion;
 import dev.spindle.store.JobStore;
@@ -60,7 +60,7 @@ final class CompletionWriter {
         @Nullable Claim claim();
 
         /** What the claim took (nothing if its write failed or was given up): starts it, frees the rest. */
-        void claimed(Claim claim, List<Job> jobs);
+        void claimed(Claim claim, Claimed claimed);
     }
 
     private sealed interface Item permits Done, Step, Stop {
@@ -218,7 +218,7 @@ final class CompletionWriter {
     private void write(List<Completion> completions, List<Progress> progress) {
         List<Completion> attempted = completions;
         List<Completion> applied;
-        List<Job> claimed = List.of();
+        Claimed claimed = Claimed.NOTHING;
         if (gaveUp) {
             dropped += completions.size();
             return;
@@ -238,7 +238,7 @@ final class CompletionWriter {
                     if (claim != null) {
                         // the claim must not hold up the completions, nor be retried with a lease
                         // that is running out: they are written alone from here on
-                        refill.claimed(claim, List.of());
+                        refill.claimed(claim, Claimed.NOTHING);
                         claim = null;
                     }
                     if (refusal(ex)) {

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 
 import dev.spindle.job.Job;
 import dev.spindle.store.Claim;
+import dev.spindle.store.Claimed;
 import dev.spindle.store.JobStore;
 import dev.spindle.store.Lease;
 import org.jspecify.annotations.Nullable;
@@ -58,8 +59,8 @@ final class Dispatcher {
     private boolean pending;
 
     /**
-     * Whether more jobs may be due than the last claim took: false once a claim came back short,
-     * true after a full one and when jobs are submitted, re-queued or woken for. Only the refills look at it (a
+     * Whether more jobs may be due than the last claim took: as the claim said (false once nothing
+     * more was due), and true when jobs are submitted, re-queued or woken for. Only the refills look at it (a
      * completion write claims nothing when nothing is due); the loop's own claims do not.
      */
     private volatile boolean mayBeDue = true;
@@ -100,10 +101,10 @@ final class Dispatcher {
             if (free == 0) {
                 return List.of();
             }
-            List<Job> claimed;
+            Claimed claimed;
             Instant now = clock.instant();
             try {
-                claimed = store.claim(free, lease.get(), now);
+                claimed = store.claim(new Claim(free, lease.get(), now));
                 outage.succeeded();
             }
             catch (RuntimeException ex) {
@@ -113,8 +114,8 @@ final class Dispatcher {
                 continue;
             }
             took(free, claimed);
-            if (!claimed.isEmpty()) {
-                return claimed;
+            if (!claimed.jobs().isEmpty()) {
+                return claimed.jobs();
             }
             awaitWork(now);
         }
@@ -139,15 +140,19 @@ final class Dispatcher {
     }
 
     /** What a refill claimed (nothing if its write failed): the slots it did not fill go back. */
-    void refilled(Claim claim, List<Job> claimed) {
+    void refilled(Claim claim, Claimed claimed) {
         took(claim.max(), claimed);
     }
 
-    /** A claim for {@code slots} slots took {@code claimed}: the rest go back, the backlog shrinks. */
-    private void took(int slots, List<Job> claimed) {
-        mayBeDue = claimed.size() == slots;
-        this.slots.release(slots - claimed.size());
-        queued.addAndGet(-claimed.size());
+    /**
+     * A claim for {@code slots} slots took {@code claimed}: the rest go back, the backlog shrinks.
+     * Completion writes go on claiming while the store says more may be due, a queue's limits
+     * holding some back included: the completions of that queue's jobs are what free its slots.
+     */
+    private void took(int slots, Claimed claimed) {
+        mayBeDue = claimed.more();
+        this.slots.release(slots - claimed.jobs().size());
+        queued.addAndGet(-claimed.jobs().size());
     }
 
     private void awaitWork(Instant now) throws InterruptedException {

@@ -2,11 +2,14 @@ package dev.spindle.store;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Function;
 
 /**
- * The step of a claim that picks which QUEUED jobs go next: a subquery of job ids that the claim
- * moves to RUNNING. Queue and key limits, fairness and workflow release plug in here, so that a
- * job over a limit is never claimed (no claim-then-defer).
+ * The step of a claim that picks which QUEUED jobs go next, inside the claim's transaction: it
+ * chooses ids (as a subquery) and hands them to {@code take}, which moves them to RUNNING and
+ * returns the rows it moved, perhaps more than once per claim. Queue and key limits, fairness and
+ * paused queues are applied here, so that a job over a limit is never claimed (no
+ * claim-then-defer).
  */
 interface ClaimStep {
 
@@ -14,17 +17,24 @@ interface ClaimStep {
     record Candidates(String sql, List<Object> params) {
     }
 
-    Candidates candidates(int max, Instant now);
+    /** A claimed row's lane: its queue and concurrency key ({@code ""} for none). */
+    record Lane(String queue, String key) {
+    }
 
     /**
-     * Due jobs in dispatch order (priority, runAt, id), walked on the partial index {@code jobs_ready}
-     * (a query-plan test holds both databases to that); on PostgreSQL rows other nodes are claiming
-     * are skipped.
+     * What a claim took, and whether more may be claimable now or once running jobs of a limited
+     * queue end: true when it filled every slot, when a lane gave all that was asked of it, or when a
+     * limit held due jobs back. False means nothing more is due.
      */
-    static ClaimStep inDispatchOrder(Dialect dialect) {
-        String sql = """
-                SELECT id FROM %s WHERE state = 'QUEUED' AND run_at <= ?
-                ORDER BY priority DESC, run_at, id LIMIT ?""".formatted(dialect.claimSource()) + dialect.skipLocked();
-        return (max, now) -> new Candidates(sql, List.of(dialect.instant(now), max));
+    record Taken<R>(List<R> rows, boolean more) {
     }
+
+    /**
+     * Claims up to {@code max} jobs due at {@code now} for {@code instance}.
+     *
+     * @param take runs the claim's update on the candidates and returns the rows it claimed
+     * @param laneOf a claimed row's lane
+     */
+    <R> Taken<R> claim(int max, Instant now, String instance, Function<Candidates, List<R>> take,
+            Function<R, Lane> laneOf);
 }

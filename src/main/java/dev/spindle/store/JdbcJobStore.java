@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import dev.spindle.config.QueueProperties;
 import dev.spindle.job.Job;
 import dev.spindle.job.JobError;
 import dev.spindle.job.JobPage;
@@ -51,12 +52,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * database's file lock; reads run on their own connections beside it (WAL).
  */
 @Repository
-class JdbcJobStore implements JobStore, WorkflowStore {
+class JdbcJobStore implements JobStore, WorkflowStore, QueueStore {
 
     private static final Logger log = LoggerFactory.getLogger(JdbcJobStore.class);
 
     /** What every read of jobs selects (and every claim returns), in this order: {@link #mapJob} reads by position. */
-    private static final List<String> COLUMN_LIST = List.of("id", "type", "payload", "state", "priority", "max_attempts",
+    private static final List<String> COLUMN_LIST = List.of("id", "type", "queue", "concurrency_key", "payload", "state", "priority", "max_attempts",
             "attempt", "timeout_ms", "run_at", "idempotency_key", "result", "error_code", "error_message", "progress",
             "node", "fencing_token", "created_at", "started_at", "finished_at", "workflow_id", "step_id", "parent_id");
 
@@ -64,7 +65,8 @@ class JdbcJobStore implements JobStore, WorkflowStore {
 
     // positions in COLUMNS: a lookup by name costs a map probe per column and row (measured: a
     // tenth of the writer's Java time in the embedded drain)
-    private static final int ID = column("id"), TYPE = column("type"), PAYLOAD = column("payload"),
+    private static final int ID = column("id"), TYPE = column("type"), QUEUE = column("queue"),
+            CONCURRENCY_KEY = column("concurrency_key"), PAYLOAD = column("payload"),
             STATE = column("state"), PRIORITY = column("priority"), MAX_ATTEMPTS = column("max_attempts"),
             ATTEMPT = column("attempt"), TIMEOUT_MS = column("timeout_ms"), RUN_AT = column("run_at"),
             IDEMPOTENCY_KEY = column("idempotency_key"), RESULT = column("result"), ERROR_CODE = column("error_code"),
@@ -131,10 +133,13 @@ class JdbcJobStore implements JobStore, WorkflowStore {
 
     private final WorkflowRows workflows;
 
+    private final QueueRows queues;
+
     /** The process's pool, told what workflow settlements did once they are committed. */
     private volatile @Nullable StoreListener listener;
 
-    JdbcJobStore(JdbcTemplate jdbcTemplate, TransactionTemplate tx, JsonMapper json, StoreWrites health) {
+    JdbcJobStore(JdbcTemplate jdbcTemplate, TransactionTemplate tx, JsonMapper json, StoreWrites health,
+            QueueProperties queues) {
         this.health = health;
         this.dialect = Dialect.of(jdbcTemplate.getDataSource());
         // a template of its own: the dialect's error translation, and no change to the shared bean
@@ -152,7 +157,8 @@ class JdbcJobStore implements JobStore, WorkflowStore {
         this.tx = new TransactionTemplate(dialect.transactionManager(Objects.requireNonNull(jdbcTemplate.getDataSource())),
                 tx);
         this.json = json;
-        this.claimStep = ClaimStep.inDispatchOrder(dialect);
+        this.claimStep = new LaneClaims(jdbc, dialect, queues);
+        this.queues = new QueueRows(jdbc, dialect, queues);
         this.workflows = new WorkflowRows(this.jdbcTemplate, jdbc, dialect, json, jobMapper, COLUMNS);
     }
 
@@ -274,20 +280,24 @@ class JdbcJobStore implements JobStore, WorkflowStore {
      *        out rather than an error
      */
     private void insertRows(List<NewJob> jobs, boolean skipExisting) {
-        int[] types = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.SMALLINT, Types.INTEGER,
+        int[] types = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR,
+                Types.SMALLINT, Types.INTEGER,
                 Types.INTEGER, Types.BIGINT, dialect.instantType(), Types.VARCHAR, dialect.instantType(), Types.VARCHAR,
                 Types.VARCHAR, Types.VARCHAR, Types.INTEGER, Types.INTEGER };
         List<Object[]> rows = new ArrayList<>(jobs.size());
         for (NewJob job : jobs) {
-            rows.add(new Object[] { job.id(), job.type(), json.writeValueAsString(job.payload()), job.state().name(),
+            rows.add(new Object[] { job.id(), job.type(), job.queue(),
+                    job.concurrencyKey() == null ? "" : job.concurrencyKey(), json.writeValueAsString(job.payload()),
+                    job.state().name(),
                     job.priority(), job.maxAttempts(), 0, job.timeout().toMillis(), dialect.instant(job.runAt()),
                     job.idempotencyKey(), dialect.instant(job.createdAt()), job.workflowId(), job.stepId(),
                     job.parentId(), job.seq(), job.waitingOn() });
         }
         jdbcTemplate.batchUpdate("""
-                INSERT INTO jobs (id, type, payload, state, priority, max_attempts, attempt, timeout_ms, run_at,
-                                  idempotency_key, created_at, workflow_id, step_id, parent_id, seq, waiting_on)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+                INSERT INTO jobs (id, type, queue, concurrency_key, payload, state, priority, max_attempts, attempt,
+                                  timeout_ms, run_at, idempotency_key, created_at, workflow_id, step_id, parent_id, seq,
+                                  waiting_on)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
                 + (skipExisting ? " ON CONFLICT (parent_id, seq) WHERE parent_id IS NOT NULL DO NOTHING" : ""), rows,
                 types);
         dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
@@ -350,29 +360,31 @@ class JdbcJobStore implements JobStore, WorkflowStore {
     // --- claims and completions -----------------------------------------------------------------
 
     @Override
-    public List<Job> claim(int max, Lease lease, Instant now) {
-        if (max <= 0) {
-            return List.of();
+    public Claimed claim(Claim claim) {
+        if (claim.max() <= 0) {
+            return Claimed.NOTHING;
         }
-        return settling(false, settling -> claimNow(max, lease, now, settling));
+        return settling(false, settling -> claimNow(claim.max(), claim.lease(), claim.now(), settling));
     }
 
-    /** The claim's statement, inside the caller's transaction. */
-    private List<Job> claimNow(int max, Lease lease, Instant now, Settling settling) {
-        ClaimStep.Candidates candidates = claimStep.candidates(max, now);
-        List<Object> params = new ArrayList<>(List.of(dialect.instant(now), lease.node(), lease.instance(),
-                dialect.instant(lease.until())));
-        params.addAll(candidates.params());
-        String sql = """
-                UPDATE jobs SET state = 'RUNNING', attempt = attempt + 1, fencing_token = fencing_token + 1,
-                                started_at = ?, node = ?, instance = ?, lease_until = ?, finished_at = NULL,
-                                progress = NULL
-                WHERE id IN (%s)
-                RETURNING\s""".formatted(candidates.sql()) + COLUMNS;
-        List<Claimed> rows = jdbc.sql(sql).params(params).query(this::mapClaimed).list();
+    /** The claim's statements, inside the caller's transaction. */
+    private Claimed claimNow(int max, Lease lease, Instant now, Settling settling) {
+        List<Object> set = List.of(dialect.instant(now), lease.node(), lease.instance(), dialect.instant(lease.until()));
+        ClaimStep.Taken<ClaimedRow> taken = claimStep.claim(max, now, lease.instance(), candidates -> {
+            List<Object> params = new ArrayList<>(set);
+            params.addAll(candidates.params());
+            String sql = """
+                    UPDATE jobs SET state = 'RUNNING', attempt = attempt + 1, fencing_token = fencing_token + 1,
+                                    started_at = ?, node = ?, instance = ?, lease_until = ?, finished_at = NULL,
+                                    progress = NULL
+                    WHERE id IN (%s)
+                    RETURNING\s""".formatted(candidates.sql()) + COLUMNS;
+            return jdbc.sql(sql).params(params).query(this::mapClaimed).list();
+        }, ClaimedRow::lane);
+        List<ClaimedRow> rows = taken.rows();
         settling.settle(workflows, failUnreadable(rows, now), now);
         List<Job> jobs = new ArrayList<>(rows.size());
-        for (Claimed row : rows) {
+        for (ClaimedRow row : rows) {
             if (row.job() != null) {
                 jobs.add(row.job());
             }
@@ -382,25 +394,27 @@ class JdbcJobStore implements JobStore, WorkflowStore {
             }
         }
         jobs.sort(DISPATCH_ORDER);
-        return jobs;
+        return new Claimed(jobs, taken.more());
     }
 
     /** A claimed row: its job, or why it could not be read (then {@code job} is null). */
-    private record Claimed(String id, long fencingToken, @Nullable Job job, @Nullable String problem) {
+    private record ClaimedRow(String id, long fencingToken, ClaimStep.Lane lane, @Nullable Job job,
+            @Nullable String problem) {
     }
 
     /**
      * A row the mapper chokes on (a payload that is not JSON, a state no version wrote) must not
      * fail the claim it is in, or every claim after it: it is kept apart and failed by id.
      */
-    private Claimed mapClaimed(ResultSet rs, int rowNum) throws SQLException {
+    private ClaimedRow mapClaimed(ResultSet rs, int rowNum) throws SQLException {
         String id = rs.getString(ID);
         long fencingToken = rs.getLong(FENCING_TOKEN);
+        ClaimStep.Lane lane = new ClaimStep.Lane(rs.getString(QUEUE), rs.getString(CONCURRENCY_KEY));
         try {
-            return new Claimed(id, fencingToken, mapJob(rs, rowNum), null);
+            return new ClaimedRow(id, fencingToken, lane, mapJob(rs, rowNum), null);
         }
         catch (RuntimeException ex) {
-            return new Claimed(id, fencingToken, null, ex.toString());
+            return new ClaimedRow(id, fencingToken, lane, null, ex.toString());
         }
     }
 
@@ -409,10 +423,10 @@ class JdbcJobStore implements JobStore, WorkflowStore {
      *
      * @return their ids
      */
-    private List<String> failUnreadable(List<Claimed> claimed, Instant now) {
+    private List<String> failUnreadable(List<ClaimedRow> claimed, Instant now) {
         List<Object[]> rows = new ArrayList<>();
         List<String> ids = new ArrayList<>();
-        for (Claimed row : claimed) {
+        for (ClaimedRow row : claimed) {
             if (row.job() == null) {
                 rows.add(new Object[] { JobError.INTERNAL_ERROR,
                         truncate("The store holds this job in a form the worker pool cannot read: " + row.problem()),
@@ -435,7 +449,7 @@ class JdbcJobStore implements JobStore, WorkflowStore {
             @Nullable Claim claim) {
         boolean claiming = claim != null && claim.max() > 0;
         if (completions.isEmpty() && progress.isEmpty() && !claiming) {
-            return new Completed(List.of(), List.of());
+            return new Completed(List.of(), Claimed.NOTHING);
         }
         return settling(false, settling -> {
             Set<String> cancelAsked = cancelsAsked(instance, completions);
@@ -455,7 +469,7 @@ class JdbcJobStore implements JobStore, WorkflowStore {
             // before the claim: a step this releases may be claimed by the same commit
             settling.settle(workflows, ended, latest);
             return new Completed(applied,
-                    claiming ? claimNow(claim.max(), claim.lease(), claim.now(), settling) : List.of());
+                    claiming ? claimNow(claim.max(), claim.lease(), claim.now(), settling) : Claimed.NOTHING);
         });
     }
 
@@ -830,6 +844,24 @@ class JdbcJobStore implements JobStore, WorkflowStore {
         return write(() -> workflows.deleteFinishedBefore(cutoff, limit));
     }
 
+    // --- queues ---------------------------------------------------------------------------------
+
+    @Override
+    public void pauseQueue(String name, boolean paused, Instant now) {
+        write(() -> {
+            queues.pause(name, paused, now);
+            if (!paused) {
+                dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
+            }
+            return null;
+        }, true);
+    }
+
+    @Override
+    public List<dev.spindle.queue.QueueCounts> queueCounts(Collection<String> configured, Instant now) {
+        return queues.counts(configured, now);
+    }
+
     // --- rows -----------------------------------------------------------------------------------
 
     private Job mapJob(ResultSet rs, int rowNum) throws SQLException {
@@ -838,7 +870,9 @@ class JdbcJobStore implements JobStore, WorkflowStore {
         String workflowId = rs.getString(WORKFLOW_ID);
         double progress = rs.getDouble(PROGRESS);
         Double progressOrNull = rs.wasNull() ? null : progress;
-        return new Job(rs.getString(ID), rs.getString(TYPE), json.readTree(rs.getString(PAYLOAD)),
+        String key = rs.getString(CONCURRENCY_KEY);
+        return new Job(rs.getString(ID), rs.getString(TYPE), rs.getString(QUEUE), key.isEmpty() ? null : key,
+                json.readTree(rs.getString(PAYLOAD)),
                 JobState.valueOf(rs.getString(STATE)), rs.getInt(PRIORITY), rs.getInt(MAX_ATTEMPTS),
                 Duration.ofMillis(rs.getLong(TIMEOUT_MS)), Objects.requireNonNull(dialect.instant(rs, RUN_AT)),
                 rs.getString(IDEMPOTENCY_KEY), parseNullable(rs.getString(RESULT)),

@@ -39,15 +39,24 @@ public interface JobStore {
     boolean shared();
 
     /**
-     * Moves up to {@code max} due QUEUED jobs to RUNNING under {@code lease}, in dispatch order
-     * (priority, runAt, id), counting an attempt and taking a new fencing token each; jobs that
+     * Moves up to {@code max} due QUEUED jobs to RUNNING under {@code lease}, counting an attempt and taking a new fencing token each; jobs that
      * other processes are claiming at the same moment are skipped. A row that cannot be read as a
      * job (stored by hand or by another version) is failed with {@code internal_error} in the same
      * transaction, logged once, and not returned: it never fails the claim.
      *
-     * @return the jobs claimed, as they now stand, in dispatch order
+     * <p>Which jobs: queues by weight, the lanes of a queue
+     * (its concurrency keys) in turn, dispatch order (priority, runAt, id) within a lane; none of a
+     * paused queue, and none
+     * beyond a queue's limits.
+     *
+     * @return the jobs claimed, as they now stand, in dispatch order, and whether more may be due
      */
-    List<Job> claim(int max, Lease lease, Instant now);
+    Claimed claim(Claim claim);
+
+    /** {@link #claim(Claim)}, for the jobs alone. */
+    default List<Job> claim(int max, Lease lease, Instant now) {
+        return claim(new Claim(max, lease, now)).jobs();
+    }
 
     /** The earliest runAt of a QUEUED job, if any: when an idle dispatcher should look again. */
     Optional<Instant> nextRunAt();

@@ -18,11 +18,13 @@ public record StepRequest(
         @Nullable List<String> dependsOn,
         @Nullable Integer priority,
         @Nullable Integer maxAttempts,
-        @Nullable Duration timeout) {
+        @Nullable Duration timeout,
+        @Nullable String queue,
+        @Nullable String concurrencyKey) {
 
     /** The step as a job submission (validated as any other). */
     JobRequest job() {
-        return new JobRequest(type, payload, priority, maxAttempts, timeout, null, null, null);
+        return new JobRequest(type, payload, priority, maxAttempts, timeout, null, null, null, queue, concurrencyKey);
     }
 
     List<String> dependencies() {

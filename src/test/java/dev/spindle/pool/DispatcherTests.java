@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.spindle.store.Claim;
+import dev.spindle.store.Claimed;
 import dev.spindle.store.JobStore;
 import dev.spindle.store.Lease;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.after;
 import static org.mockito.Mockito.mock;
@@ -28,7 +29,7 @@ class DispatcherTests {
     @Test
     void claimsNothingWhileHeldBack() throws InterruptedException {
         JobStore store = mock(JobStore.class);
-        when(store.claim(anyInt(), any(), any())).thenReturn(List.of());
+        when(store.claim(any(Claim.class))).thenReturn(Claimed.NOTHING);
         when(store.nextRunAt()).thenReturn(Optional.empty());
         AtomicBoolean holdBack = new AtomicBoolean(true);
         Dispatcher dispatcher = new Dispatcher(store, new Slots(8), Clock.systemUTC(),
@@ -46,10 +47,10 @@ class DispatcherTests {
         });
         try {
             // 25 poll intervals held back: not one claim
-            verify(store, after(500).never()).claim(anyInt(), any(), any());
+            verify(store, after(500).never()).claim(any(Claim.class));
 
             holdBack.set(false);
-            verify(store, timeout(5_000).atLeastOnce()).claim(anyInt(), any(), any());
+            verify(store, timeout(5_000).atLeastOnce()).claim(any(Claim.class));
         }
         finally {
             loop.interrupt();
@@ -77,6 +78,6 @@ class DispatcherTests {
         slots.close();
 
         assertThat(next.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEmpty();
-        verify(store, never()).claim(anyInt(), any(), any());
+        verify(store, never()).claim(any(Claim.class));
     }
 }

@@ -256,8 +256,7 @@ abstract class JobStoreContractTests {
         NewJob low = aJob().priority(1).build();
         NewJob high = aJob().priority(8).build();
         NewJob middle = aJob().priority(5).build();
-        NewJob later = new NewJob(TestStores.nextId(), "noop", JSON.readTree("{}"), 9, 3, Duration.ofSeconds(30),
-                now.plusSeconds(60), null, now);
+        NewJob later = aJob().priority(9).runAt(now.plusSeconds(60)).build();
         store.insert(List.of(low, high, middle, later));
 
         List<Job> claimed = store.claim(2, new Lease("n", N1, now.plusSeconds(30)), now);
@@ -357,20 +356,19 @@ abstract class JobStoreContractTests {
         Job running = claim(N1).getFirst();
         NewJob high = aJob().priority(8).build();
         NewJob low = aJob().priority(1).build();
-        NewJob later = new NewJob(TestStores.nextId(), "noop", JSON.readTree("{}"), 9, 3, Duration.ofSeconds(30),
-                now.plusSeconds(60), null, now);
+        NewJob later = aJob().priority(9).runAt(now.plusSeconds(60)).build();
         store.insert(List.of(low, high, later));
 
         Completed done = store.complete(N1, List.of(Completion.succeeded(running.id(), running.fencingToken(), null, now)),
                 List.of(), new Claim(5, new Lease("n", N1, now.plusSeconds(30)), now));
 
         assertThat(done.applied()).extracting(Completion::id).containsExactly(first.id());
-        assertThat(done.claimed()).extracting(Job::id).containsExactly(high.id(), low.id());
-        assertThat(done.claimed()).allSatisfy(job -> assertThat(job.state()).isEqualTo(JobState.RUNNING));
+        assertThat(done.claimed().jobs()).extracting(Job::id).containsExactly(high.id(), low.id());
+        assertThat(done.claimed().jobs()).allSatisfy(job -> assertThat(job.state()).isEqualTo(JobState.RUNNING));
         assertThat(store.find(first.id()).orElseThrow().state()).isEqualTo(JobState.SUCCEEDED);
         assertThat(store.find(later.id()).orElseThrow().state()).isEqualTo(JobState.QUEUED);
         assertThat(store.complete(N1, List.of(), List.of(), new Claim(5, new Lease("n", N1, now.plusSeconds(30)), now))
-            .claimed()).isEmpty();
+            .claimed().jobs()).isEmpty();
     }
 
     @Test
@@ -580,21 +578,24 @@ abstract class JobStoreContractTests {
     // --- the claim walks its index ---------------------------------------------------------------
 
     @Test
-    void theClaimWalksTheReadyIndexWithNoScanAndNoSort() {
-        // a table shaped like a busy store's: finished jobs and a backlog (with a handful of
-        // queued rows a sort costs nothing and PostgreSQL rightly prefers one)
+    void theClaimWalksItsIndexesWithNoScanAndNoSort() {
+        // a table shaped like a busy store's: finished jobs, running ones and a backlog over two
+        // queues and many keys (with a handful of rows a sort costs nothing and PostgreSQL rightly
+        // prefers one)
         List<NewJob> finished = new java.util.ArrayList<>();
         for (int i = 0; i < 3000; i++) {
-            finished.add(aJob().build());
+            finished.add(aJob().concurrencyKey("customer-" + (i % 50)).build());
         }
         store.insert(finished);
         while (!claim(N1).isEmpty()) {
             // all of them
         }
-        store.complete(N1, finished.stream().map(job -> Completion.succeeded(job.id(), 1L, null, now)).toList(), List.of());
+        store.complete(N1, finished.stream().skip(100).map(job -> Completion.succeeded(job.id(), 1L, null, now)).toList(),
+                List.of());
         List<NewJob> backlog = new java.util.ArrayList<>();
         for (int i = 0; i < 2000; i++) {
-            backlog.add(aJob().priority(i % 10).build());
+            backlog.add(aJob().priority(i % 10).queue(i % 2 == 0 ? "default" : "exports")
+                .concurrencyKey("customer-" + (i % 50)).build());
         }
         store.insert(backlog);
         Dialect dialect = Dialect.of(dataSource());
@@ -603,14 +604,24 @@ abstract class JobStoreContractTests {
             // autovacuum keeps PostgreSQL's statistics; SQLite has none unless told, and Spindle never tells it
             jdbc.execute("ANALYZE jobs");
         }
-        ClaimStep.Candidates candidates = ClaimStep.inDispatchOrder(dialect).candidates(100, now);
+        List<String> statements = new LaneClaims(org.springframework.jdbc.core.simple.JdbcClient.create(jdbc), dialect,
+                dev.spindle.config.QueueProperties.none()).statements();
+        Object at = dialect.instant(now);
+        assertWalks(jdbc, dialect, statements.get(0), "jobs_ready", 100);
+        assertWalks(jdbc, dialect, statements.get(1), "jobs_ready", "exports", "customer-1", "exports", 100);
+        assertWalks(jdbc, dialect, statements.get(2), "jobs_ready", "exports", "customer-1", at, 100);
+        // either partial index of the running jobs: both read those alone (PostgreSQL takes the one
+        // of the leases while the running jobs are few in all)
+        assertWalks(jdbc, dialect, LaneClaims.runningSql(2), "(jobs_running|jobs_leases)", N1, "default", "exports");
+    }
 
+    private static void assertWalks(org.springframework.jdbc.core.JdbcTemplate jdbc, Dialect dialect, String sql,
+            String index, Object... params) {
         String explain = dialect == Dialect.POSTGRES ? "EXPLAIN " : "EXPLAIN QUERY PLAN ";
-        List<String> plan = jdbc.query(explain + candidates.sql(),
-                (rs, n) -> rs.getString(dialect == Dialect.POSTGRES ? 1 : 4), candidates.params().toArray());
-
+        List<String> plan = jdbc.query(explain + sql, (rs, n) -> rs.getString(dialect == Dialect.POSTGRES ? 1 : 4),
+                params);
         String text = String.join("\n", plan);
-        assertThat(text).as(text).contains("jobs_ready");
+        assertThat(text).as(text).containsPattern(index);
         assertThat(text).as(text).doesNotContainIgnoringCase("Seq Scan").doesNotContainIgnoringCase("Sort")
             .doesNotContainIgnoringCase("TEMP B-TREE").doesNotContain("SCAN jobs\n").doesNotEndWith("SCAN jobs");
     }

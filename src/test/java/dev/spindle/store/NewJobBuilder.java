@@ -20,6 +20,12 @@ final class NewJobBuilder {
 
     private String idempotencyKey;
 
+    private String queue = "default";
+
+    private String concurrencyKey;
+
+    private Instant runAt;
+
     NewJobBuilder(Instant now) {
         this.now = now;
     }
@@ -49,8 +55,23 @@ final class NewJobBuilder {
         return this;
     }
 
+    NewJobBuilder queue(String queue) {
+        this.queue = queue;
+        return this;
+    }
+
+    NewJobBuilder concurrencyKey(String key) {
+        this.concurrencyKey = key;
+        return this;
+    }
+
+    NewJobBuilder runAt(Instant runAt) {
+        this.runAt = runAt;
+        return this;
+    }
+
     NewJob build() {
-        return new NewJob(id, type, TestStores.JSON.readTree(payload), priority, maxAttempts, Duration.ofSeconds(30), now,
-                idempotencyKey, now);
+        return new NewJob(id, type, queue, concurrencyKey, TestStores.JSON.readTree(payload), priority, maxAttempts,
+                Duration.ofSeconds(30), runAt == null ? now : runAt, idempotencyKey, now);
     }
 }

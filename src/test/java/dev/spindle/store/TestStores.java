@@ -25,6 +25,11 @@ final class TestStores {
 
     /** Migrates the database if it is not yet, empties it, and returns a store on it. */
     static JdbcJobStore emptyStore(DataSource dataSource) {
+        return emptyStore(dataSource, dev.spindle.config.QueueProperties.none());
+    }
+
+    /** {@link #emptyStore(DataSource)} with queues configured as given. */
+    static JdbcJobStore emptyStore(DataSource dataSource, dev.spindle.config.QueueProperties queues) {
         Flyway.configure()
             .dataSource(dataSource)
             .locations("classpath:db/migration/" + vendor(dataSource))
@@ -34,8 +39,9 @@ final class TestStores {
         jdbc.update("DELETE FROM job_dependencies");
         jdbc.update("DELETE FROM jobs");
         jdbc.update("DELETE FROM workflows");
+        jdbc.update("DELETE FROM queues");
         return new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), JSON,
-                new StoreWrites());
+                new StoreWrites(), queues);
     }
 
     /** The migration folder of the database, as Spring Boot's {@code {vendor}} names it. */
