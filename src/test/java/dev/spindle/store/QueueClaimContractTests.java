@@ -106,6 +106,43 @@ abstract class QueueClaimContractTests {
     }
 
     @Test
+    void manyKeysTakeOneTurnEachAndKeysAtTheirLimitArePassedBy() {
+        JdbcJobStore store = store(Map.of("calls", limits(null, null, 1)));
+        for (int key = 0; key < 10; key++) {
+            store.insert(jobs(5, "calls", "k" + key));
+        }
+
+        List<Job> first = claim(store, "n1", 5).jobs();
+        List<Job> second = claim(store, "n2", 5).jobs();
+        assertThat(byKey(first)).hasSize(5).allSatisfy((key, n) -> assertThat(n).isEqualTo(1));
+        assertThat(byKey(second)).hasSize(5).allSatisfy((key, n) -> assertThat(n).isEqualTo(1));
+        assertThat(byKey(first).keySet()).doesNotContainAnyElementsOf(byKey(second).keySet());
+        Claimed third = claim(store, "n1", 5);
+        assertThat(third.jobs()).isEmpty();
+        assertThat(third.more()).as("held back, not dry").isTrue();
+
+        Job done = second.get(2);
+        succeed(store, "n2", done);
+        assertThat(claim(store, "n1", 5).jobs()).extracting(Job::concurrencyKey).containsExactly(done.concurrencyKey());
+    }
+
+    @Test
+    void turnsGoRoundAllKeys() {
+        JdbcJobStore store = store(Map.of());
+        for (int key = 0; key < 7; key++) {
+            store.insert(jobs(10, "default", "k" + key));
+        }
+        Map<String, Long> taken = new HashMap<>();
+        for (int claim = 0; claim < 7; claim++) {
+            // 5 slots, 7 keys: each claim goes on where the last one stopped
+            List<Job> jobs = claim(store, "n1", 5).jobs();
+            assertThat(byKey(jobs)).hasSize(5);
+            jobs.forEach(job -> taken.merge(job.concurrencyKey(), 1L, Long::sum));
+        }
+        assertThat(taken).hasSize(7).allSatisfy((key, n) -> assertThat(n).isEqualTo(5));
+    }
+
+    @Test
     void aQueueLimitHoldsAcrossInstancesAndPerNode() {
         JdbcJobStore store = store(Map.of("partner", limits(5, null, null), "local", limits(null, 2, null)));
         store.insert(jobs(20, "partner", null));
