@@ -160,7 +160,7 @@ final class Dispatcher {
         // published before the read, so a submission that commits meanwhile is judged against it
         wakeAt = now.plus(wait);
         try {
-            Instant next = store.nextRunAt().orElse(null);
+            Instant next = store.nextRunAt(now).orElse(null);
             if (next != null && next.isBefore(now.plus(wait))) {
                 wait = Duration.between(now, next);
             }

@@ -346,8 +346,9 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore {
     }
 
     @Override
-    public Optional<Instant> nextRunAt() {
-        return jdbc.sql("SELECT MIN(run_at) FROM jobs WHERE state = 'QUEUED'")
+    public Optional<Instant> nextRunAt(Instant now) {
+        return jdbc.sql("SELECT MIN(run_at) FROM jobs WHERE state = 'QUEUED' AND run_at > ?")
+            .param(dialect.instant(now))
             .query((rs, n) -> Optional.ofNullable(dialect.instant(rs, 1)))
             .single();
     }

@@ -58,8 +58,12 @@ public interface JobStore {
         return claim(new Claim(max, lease, now)).jobs();
     }
 
-    /** The earliest runAt of a QUEUED job, if any: when an idle dispatcher should look again. */
-    Optional<Instant> nextRunAt();
+    /**
+     * The earliest runAt after {@code now} of a QUEUED job, if any: when an idle dispatcher should
+     * look again. Jobs due already that the last claim did not take are left out: a paused queue,
+     * a limit or another node holds them, and what frees them wakes the dispatcher (or its poll).
+     */
+    Optional<Instant> nextRunAt(Instant now);
 
     /** How many jobs are QUEUED, on every node. */
     long countQueued();

@@ -115,13 +115,15 @@ class QueueProcessIT {
         // without the per-node limit of 2 the first node would keep all five)
         String batch = "partner-" + System.nanoTime();
         List<String> jobs = new ArrayList<>();
-        for (int i = 0; i < 300; i++) {
-            jobs.add(call("partner", null, "/work/" + batch + "?ms=10"));
+        // calls long against the claim and completion around them, so that five running jobs are
+        // five calls in flight at once
+        for (int i = 0; i < 120; i++) {
+            jobs.add(call("partner", null, "/work/" + batch + "?ms=100"));
         }
-        submit(jobs, 50);
+        submit(jobs, 20);
 
-        awaitAllEnded(300);
-        assertThat(succeeded()).isEqualTo(300);
+        awaitAllEnded(120);
+        assertThat(succeeded()).isEqualTo(120);
         int most = stub.mostInFlight(batch).get(batch);
         long ran = nodesThatRan();
         System.out.printf("queue partner: most calls in flight at once across three nodes: %d; %d nodes ran them%n",

@@ -38,7 +38,8 @@ class DashboardTests {
             "spindle_jobs_timeouts_total", "spindle_pool_running", "spindle_pool_queued", "spindle_pool_concurrency",
             "resilience4j_circuitbreaker_state", "jvm_memory_used_bytes", "jvm_memory_max_bytes",
             "jvm_gc_pause_seconds_sum", "jvm_gc_pause_seconds_max", "spindle_tcp_connections", "spindle_memory_pressure",
-            "httpcomponents_httpclient_pool_total_connections");
+            "httpcomponents_httpclient_pool_total_connections", "spindle_queue_queued", "spindle_queue_due",
+            "spindle_queue_held_back", "spindle_queue_running", "spindle_queue_waiting", "spindle_queue_paused");
 
     private static final Pattern SERIES = Pattern.compile("\\b((?:spindle|jvm|resilience4j|httpcomponents|process|http|hikaricp|tomcat|system)_[a-z0-9_]+)");
 

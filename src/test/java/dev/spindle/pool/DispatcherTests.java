@@ -30,7 +30,7 @@ class DispatcherTests {
     void claimsNothingWhileHeldBack() throws InterruptedException {
         JobStore store = mock(JobStore.class);
         when(store.claim(any(Claim.class))).thenReturn(Claimed.NOTHING);
-        when(store.nextRunAt()).thenReturn(Optional.empty());
+        when(store.nextRunAt(any())).thenReturn(Optional.empty());
         AtomicBoolean holdBack = new AtomicBoolean(true);
         Dispatcher dispatcher = new Dispatcher(store, new Slots(8), Clock.systemUTC(),
                 () -> new Lease("node-c", "instance-c", Instant.now().plusSeconds(30)), Duration.ofMillis(20), 8, 100,

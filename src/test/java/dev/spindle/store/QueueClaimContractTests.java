@@ -234,6 +234,22 @@ abstract class QueueClaimContractTests {
     }
 
     @Test
+    void dueJobsThatNoClaimTakesDoNotMakeAnIdleDispatcherLookAgainAtOnce() {
+        // a paused queue's due jobs, and a limited key's: an idle dispatcher sleeps until the next
+        // delayed job (or a wake-up), not until a start time that has passed (it would spin)
+        JdbcJobStore store = store(Map.of("calls", limits(null, null, 1)));
+        store.insert(jobs(3, "reports", null));
+        store.insert(jobs(3, "calls", "k"));
+        store.insert(List.of(aJob().queue("reports").runAt(now.plusSeconds(90)).build()));
+        store.pauseQueue("reports", true, now);
+        assertThat(claim(store, "n1", 10).jobs()).hasSize(1);
+        assertThat(claim(store, "n1", 10).jobs()).isEmpty();
+
+        assertThat(store.nextRunAt(now)).contains(now.plusSeconds(90));
+        assertThat(store.nextRunAt(now.plusSeconds(90))).isEmpty();
+    }
+
+    @Test
     void anExpiredLeaseGivesItsSlotBack() {
         JdbcJobStore store = store(Map.of("calls", limits(null, null, 1)));
         store.insert(jobs(3, "calls", "k"));
