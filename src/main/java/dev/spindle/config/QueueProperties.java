@@ -24,8 +24,12 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("spindle")
 public record QueueProperties(@DefaultValue Map<String, @Valid Queue> queues) {
 
-    /** What a queue name is: also what a submission's {@code queue} is checked against. */
-    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    /**
+     * What a queue name is: also what a submission's {@code queue} is checked against. Lowercase,
+     * no dots: what {@code spindle.queues.<name>} binds as it is from YAML, properties and
+     * environment variables alike.
+     */
+    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
     public static final String DEFAULT_QUEUE = "default";
 
@@ -36,7 +40,7 @@ public record QueueProperties(@DefaultValue Map<String, @Valid Queue> queues) {
         queues.keySet().forEach(name -> {
             if (!NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("spindle.queues." + name
-                        + ": a queue name is 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit");
+                        + ": a queue name is 1 to 64 lowercase letters, digits, '-' or '_', starting with a letter or digit");
             }
         });
         queues = Map.copyOf(queues);

@@ -431,7 +431,7 @@ public class JobService implements SmartLifecycle {
         InputChecks.text(prefix + "concurrencyKey", request.concurrencyKey(), errors);
         String queue = request.queue() == null ? QueueProperties.DEFAULT_QUEUE : request.queue();
         if (request.queue() != null && !QueueProperties.NAME.matcher(queue).matches()) {
-            errors.add(prefix + "queue: must be 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit");
+            errors.add(prefix + "queue: must be 1 to 64 lowercase letters, digits, '-' or '_', starting with a letter or digit");
         }
         JsonNode payload = request.payload() == null ? JsonNodeFactory.instance.objectNode() : request.payload();
         int beforePayload = errors.size();

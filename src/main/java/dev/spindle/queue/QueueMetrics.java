@@ -17,8 +17,9 @@ import org.springframework.stereotype.Component;
  * Per-queue gauges, tagged {@code queue}: {@code spindle.queue.queued}, {@code .due},
  * {@code .running}, {@code .waiting}, {@code .held-back} (due jobs the limits hold back) and
  * {@code .paused} (1 or 0). One read of the store's counts serves every gauge for a few seconds, so
- * a scrape costs one read, not one per gauge. A queue gets its gauges once a read first sees it;
- * the configured queues and {@code default} have them from the start.
+ * a scrape costs one read, not one per gauge. The configured queues and {@code default} have
+ * gauges; any other queue a job names is counted by {@code GET /api/v1/queues} only, so that
+ * clients naming queues cannot grow the metrics without bound.
  */
 @Component
 class QueueMetrics {
@@ -89,7 +90,6 @@ class QueueMetrics {
                 }
                 readAt = System.nanoTime();
                 read = true;
-                views.keySet().forEach(this::register);
             }
             return counts;
         }

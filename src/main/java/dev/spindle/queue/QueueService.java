@@ -53,7 +53,7 @@ public class QueueService {
     public QueueView pause(String name) {
         check(name);
         store.pauseQueue(name, true, clock.instant());
-        return find(name);
+        return findOrEmpty(name, true);
     }
 
     /** Lets every node claim the queue's jobs again, waking this node's dispatcher (the store tells the others). */
@@ -61,13 +61,21 @@ public class QueueService {
         check(name);
         store.pauseQueue(name, false, clock.instant());
         pool.jobsAvailable();
-        return find(name);
+        return findOrEmpty(name, false);
+    }
+
+    /** The queue as it stands, or (resumed, with no jobs and no configuration: not listed) empty. */
+    private QueueView findOrEmpty(String name, boolean paused) {
+        return list().stream()
+            .filter(queue -> queue.name().equals(name))
+            .findFirst()
+            .orElseGet(() -> QueueView.of(new QueueCounts(name, 0, 0, 0, 0, 0, paused), false, config.queue(name)));
     }
 
     private static void check(String name) {
         if (!QueueProperties.NAME.matcher(name).matches()) {
             throw new InvalidInputException(List.of(
-                    "name: a queue name is 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit"));
+                    "name: a queue name is 1 to 64 lowercase letters, digits, '-' or '_', starting with a letter or digit"));
         }
     }
 }

@@ -1,12 +1,15 @@
 package dev.spindle.store;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import dev.spindle.config.QueueProperties;
@@ -18,28 +21,31 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /**
  * The claim step with queues, limits and fair turns. A job's lane is its queue and concurrency
  * key; the ready jobs of every lane are in dispatch order on the index {@code jobs_ready (queue,
- * concurrency_key, priority DESC, run_at, id)}. A claim:
+ * concurrency_key, priority DESC, run_at, id)}, whose keys both databases sort by their bytes. A
+ * claim:
  * <ol>
  * <li>finds the queues with queued jobs, skipping from one to the next on that index (one probe
  * per queue), and leaves out the paused ones;</li>
  * <li>for the queues with limits, locks their rows in {@code queues} (PostgreSQL: one node at a
  * time counts and claims a limited queue's jobs) and counts their running jobs per lane and node
- * on the index {@code jobs_running};</li>
+ * on a partial index of the running jobs;</li>
  * <li>splits its slots among the queues by weight (smooth weighted round robin, kept between
  * claims, so a queue of weight 1 gets its turn even in claims of one slot), each at most what its
  * limits leave;</li>
- * <li>splits a queue's share among its lanes in turn, starting after the lane the last claim
- * ended with (one probe per lane, at most {@link #MAX_LANES}), each at most what the per-key limit
- * leaves;</li>
- * <li>claims each lane's share from the head of the lane in one statement; what a lane could not
- * give goes to the lanes that gave all they were asked, for up to {@link #PASSES} statements.</li>
+ * <li>looks for a queue's lanes after the lane the last claim ended with (one probe per lane). A
+ * queue with at least as many lanes as slots takes one job from each of the next lanes that have a
+ * due job and room under the per-key limit, in one statement that walks them (lanes of delayed
+ * jobs only, or at their limit, are passed by, at most {@link #MAX_LANES} of them); a queue with
+ * fewer lanes shares its slots among them in turn, each at most what the per-key limit leaves;</li>
+ * <li>what a lane or queue could not give goes to those that gave all they were asked, for up to
+ * {@link #PASSES} statements.</li>
  * </ol>
  * One queue and no keys (the plain case) costs two probes and one read more than a plain claim.
  * Priority orders the jobs of a lane; between lanes, turns do.
  */
 final class LaneClaims implements ClaimStep {
 
-    /** Most lanes of one queue a claim visits: the turn goes on from where it stopped. */
+    /** Most lanes of one queue a claim looks at: the turn goes on from where it stopped. */
     static final int MAX_LANES = 256;
 
     /**
@@ -49,14 +55,6 @@ final class LaneClaims implements ClaimStep {
     static final int MAX_QUEUES = 256;
 
     static final int PASSES = 3;
-
-    /**
-     * From how many lanes asked for one job each a queue's part of a claim is one walk of its lanes
-     * taking the head of each (one short statement, the same text every time) rather than a
-     * subquery per lane (measured on SQLite: a claim of 64 lanes of one job each cost three times
-     * a plain claim of 64, a third of it parsing the statement).
-     */
-    static final int HEADS_FROM = 4;
 
     private static final int UNLIMITED = Integer.MAX_VALUE;
 
@@ -76,13 +74,9 @@ final class LaneClaims implements ClaimStep {
 
     private final String laneSql;
 
-    private final String headsFromStartSql;
+    private final String headsSql;
 
-    private final String headsAfterSql;
-
-    private final String headsFromStartWithRoomSql;
-
-    private final String headsAfterWithRoomSql;
+    private final String headsWithRoomSql;
 
     /** Guards the turns kept between claims (a node's dispatcher and completion writer may claim at once). */
     private final Object turns = new Object();
@@ -95,6 +89,9 @@ final class LaneClaims implements ClaimStep {
 
     /** Per queue, its credit in the weighted round robin. */
     private final Map<String, Long> credits = new HashMap<>();
+
+    /** Limited queues whose rows in {@code queues} this process has made sure of. */
+    private final Set<String> rowsMade = ConcurrentHashMap.newKeySet();
 
     LaneClaims(JdbcClient jdbc, Dialect dialect, QueueProperties config) {
         this.jdbc = jdbc;
@@ -110,37 +107,8 @@ final class LaneClaims implements ClaimStep {
                                 WHERE state = 'QUEUED' AND queue = ? AND concurrency_key = ? AND run_at <= ?
                                 ORDER BY priority DESC, run_at, id LIMIT ?%s) lane""".formatted(source,
                 dialect.skipLocked());
-        this.headsFromStartSql = headsSql(source, ">=", false);
-        this.headsAfterSql = headsSql(source, ">", false);
-        this.headsFromStartWithRoomSql = headsSql(source, ">=", true);
-        this.headsAfterWithRoomSql = headsSql(source, ">", true);
-    }
-
-    /**
-     * The head (next job in dispatch order) of each of a queue's next lanes from a key on, for as
-     * many lanes as asked; with {@code room}, only of the lanes whose running jobs are fewer than a
-     * per-key limit. A lane with no due job gives NULL, which {@code id IN (...)} ignores.
-     */
-    private String headsSql(String source, String from, boolean room) {
-        // as a subquery of its own: a claim may join two of them (and lanes) with UNION ALL
-        return """
-                SELECT id FROM (
-                WITH RECURSIVE found(k, n) AS (
-                    SELECT (SELECT concurrency_key FROM %1$s
-                            WHERE state = 'QUEUED' AND queue = ? AND concurrency_key %2$s ?
-                            ORDER BY concurrency_key LIMIT 1), 1
-                    UNION ALL
-                    SELECT (SELECT concurrency_key FROM %1$s
-                            WHERE state = 'QUEUED' AND queue = ? AND concurrency_key > found.k
-                            ORDER BY concurrency_key LIMIT 1), n + 1
-                    FROM found WHERE found.k IS NOT NULL AND found.n < ?
-                )
-                SELECT (SELECT id FROM %1$s
-                        WHERE state = 'QUEUED' AND queue = ? AND concurrency_key = found.k AND run_at <= ?
-                        ORDER BY priority DESC, run_at, id LIMIT 1%3$s) AS id
-                FROM found WHERE found.k IS NOT NULL%4$s) heads""".formatted(source, from, dialect.skipLocked(),
-                room ? " AND (SELECT COUNT(*) FROM jobs WHERE state = 'RUNNING' AND queue = ? AND concurrency_key = found.k) < ?"
-                        : "");
+        this.headsSql = heads(source, false);
+        this.headsWithRoomSql = heads(source, true);
     }
 
     /** The queues with queued jobs, in order, from a name on: one probe of the index each. */
@@ -172,6 +140,48 @@ final class LaneClaims implements ClaimStep {
                 SELECT k FROM found WHERE k IS NOT NULL""".formatted(source, from);
     }
 
+    /**
+     * The heads (next job in dispatch order) of a queue's lanes after a key, then round from the
+     * first lane up to that key, one from each lane with a due job (and, with {@code room}, fewer
+     * running jobs than a per-key limit), as many as asked: a walk of at most {@link #MAX_LANES}
+     * lanes each way that stops once it has them. A lane with no due job gives NULL, left out.
+     * The inner LIMITs keep PostgreSQL from pulling the walks up and evaluating each head twice.
+     */
+    private String heads(String source, boolean room) {
+        String roomCheck = room
+                ? " AND (SELECT COUNT(*) FROM jobs WHERE state = 'RUNNING' AND queue = ? AND concurrency_key = found.k) < ?"
+                : "";
+        String walk = """
+                SELECT id FROM (
+                WITH RECURSIVE found(k, n) AS (
+                    SELECT (SELECT concurrency_key FROM %1$s
+                            WHERE state = 'QUEUED' AND queue = ? AND concurrency_key %2$s ?
+                            ORDER BY concurrency_key LIMIT 1), 1
+                    UNION ALL
+                    SELECT (SELECT concurrency_key FROM %1$s
+                            WHERE state = 'QUEUED' AND queue = ? AND concurrency_key > found.k
+                            ORDER BY concurrency_key LIMIT 1), n + 1
+                    FROM found WHERE found.k IS NOT NULL AND found.n < ?
+                )
+                SELECT (SELECT id FROM %1$s
+                        WHERE state = 'QUEUED' AND queue = ? AND concurrency_key = found.k AND run_at <= ?
+                        ORDER BY priority DESC, run_at, id LIMIT 1%3$s) AS id
+                FROM found WHERE found.k IS NOT NULL AND found.k <= ?%4$s LIMIT ?) %5$s
+                WHERE id IS NOT NULL""";
+        return """
+                SELECT id FROM (SELECT id FROM (
+                %s
+                UNION ALL
+                %s) both_ways LIMIT ?) heads""".formatted(
+                walk.formatted(source, ">", dialect.skipLocked(), roomCheck, "after_cursor"),
+                walk.formatted(source, ">=", dialect.skipLocked(), roomCheck, "from_first"));
+    }
+
+    /** Keys in the order both databases keep them: by their UTF-8 bytes. */
+    static int compareKeys(String a, String b) {
+        return Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+
     /** A queue's part in one claim. */
     private static final class QueueTurn {
 
@@ -187,13 +197,17 @@ final class LaneClaims implements ClaimStep {
         /** Its lanes in the order of their turns: those after {@link #cursor} first, then from the first. */
         final List<LaneTurn> lanes = new ArrayList<>();
 
-        /** Where its lanes were looked for from (null: from the first), and how many were found after it. */
+        /** Where its lanes were looked for from (null: from the first). */
         @Nullable String cursor;
 
-        int afterCursor;
-
-        /** Whether this statement asks one job of each of a run of its lanes: then it walks them (heads). */
+        /** Whether this claim found as many of its lanes as slots: then it walks them for their heads. */
         boolean heads;
+
+        /** Whether this claim has looked for its lanes (a queue first given a share in a later pass has not). */
+        boolean looked;
+
+        /** The lane given the last slot: the next claim starts after it. */
+        @Nullable String lastServed;
 
         QueueTurn(String name, Queue limits, int room) {
             this.name = name;
@@ -201,8 +215,11 @@ final class LaneClaims implements ClaimStep {
             this.room = room;
         }
 
-        /** What its lanes could still take in this claim. */
+        /** What its lanes could still take in this claim: all its room while they are not looked for. */
         int capacity() {
+            if (!looked) {
+                return room;
+            }
             long sum = 0;
             for (LaneTurn lane : lanes) {
                 sum += lane.room();
@@ -262,35 +279,45 @@ final class LaneClaims implements ClaimStep {
             }
             queues.add(new QueueTurn(name, limits, room));
         }
-        split(max, queues, turn -> turn.room);
-        for (QueueTurn queue : queues) {
-            if (queue.share > 0) {
-                heldBack |= findLanes(queue, running);
-            }
+        synchronized (turns) {
+            cursors.keySet().retainAll(open);
         }
         List<R> rows = new ArrayList<>();
         for (int pass = 0; pass < PASSES && rows.size() < max; pass++) {
-            if (pass > 0) {
-                split(max - rows.size(), queues, QueueTurn::capacity);
+            // what is left goes to the queues that can still take it: those not looked at yet (a
+            // queue whose lanes had nothing due gives its share to the next), and lanes that gave
+            // all they were asked
+            split(max - rows.size(), queues, QueueTurn::capacity);
+            for (QueueTurn queue : queues) {
+                if (queue.share > 0 && !queue.looked) {
+                    queue.looked = true;
+                    heldBack |= findLanes(queue, running);
+                }
             }
             List<LaneTurn> asked = new ArrayList<>();
             for (QueueTurn queue : queues) {
-                handOut(queue, pass == 0, asked);
+                handOut(queue, asked);
             }
-            if (asked.isEmpty()) {
+            if (asked.isEmpty() && queues.stream().noneMatch(queue -> queue.heads)) {
                 break;
             }
             List<R> got = take.apply(candidates(queues, asked, now));
             rows.addAll(got);
-            took(queues, asked, got, laneOf);
+            took(queues, asked, got, laneOf, running);
         }
-        boolean deep = false;
+        boolean more = heldBack || rows.size() == max;
         for (QueueTurn queue : queues) {
             for (LaneTurn lane : queue.lanes) {
-                deep |= lane.deep;
+                // one that gave all it was asked may have more; at its limit now, its jobs end
+                more |= lane.deep;
+            }
+            if (queue.lastServed != null) {
+                synchronized (turns) {
+                    cursors.put(queue.name, queue.lastServed);
+                }
             }
         }
-        return new Taken<>(rows, heldBack || rows.size() == max || deep);
+        return new Taken<>(rows, more);
     }
 
     /**
@@ -321,28 +348,34 @@ final class LaneClaims implements ClaimStep {
     }
 
     /**
-     * Finds up to its share of a queue's lanes (more where the per-key limit holds some back),
-     * starting after the lane the last claim ended with and going round to the first.
+     * Looks for as many of a queue's lanes as its share (more where the per-key limit holds some
+     * back), after the lane the last claim ended with and round from the first. As many found: the
+     * queue takes the heads of its next lanes (a walk in SQL, which passes by the lanes with no
+     * due job or no room); fewer: these are all its lanes, and they share its slots.
      *
      * @return whether the per-key limit held back a lane with queued jobs
      */
     private boolean findLanes(QueueTurn queue, Running running) {
         Integer perKey = queue.limits.maxRunningPerKey();
-        int wanted = Math.min(MAX_LANES, queue.share + (perKey == null ? 0 : running.lanesAtLimit(queue.name, perKey)));
+        int atLimit = perKey == null ? 0 : running.lanesAtLimit(queue.name, perKey);
+        int wanted = Math.min(MAX_LANES, queue.share + atLimit);
         String cursor;
         synchronized (turns) {
             cursor = cursors.get(queue.name);
         }
-        List<String> keys = new ArrayList<>(cursor == null ? List.of() : keys(lanesAfterSql, queue.name, cursor, wanted));
         queue.cursor = cursor;
-        queue.afterCursor = keys.size();
+        List<String> keys = new ArrayList<>(cursor == null ? List.of() : keys(lanesAfterSql, queue.name, cursor, wanted));
         if (keys.size() < wanted) {
             for (String key : keys(lanesFromStartSql, queue.name, "", wanted - keys.size())) {
-                if (keys.contains(key)) {
+                if (cursor != null && compareKeys(key, cursor) > 0) {
                     break;
                 }
                 keys.add(key);
             }
+        }
+        if (keys.size() >= wanted) {
+            queue.heads = true;
+            return atLimit > 0;
         }
         boolean heldBack = false;
         for (String key : keys) {
@@ -350,8 +383,9 @@ final class LaneClaims implements ClaimStep {
             if (room <= 0) {
                 heldBack = true;
             }
-            // a lane at its limit keeps its place in the turns (a walk of the lanes passes it), with no room
-            queue.lanes.add(new LaneTurn(new Lane(queue.name, key), Math.max(0, room)));
+            else {
+                queue.lanes.add(new LaneTurn(new Lane(queue.name, key), room));
+            }
         }
         return heldBack;
     }
@@ -360,122 +394,100 @@ final class LaneClaims implements ClaimStep {
         return jdbc.sql(sql).params(queue, from, queue, max).query(String.class).list();
     }
 
-    /**
-     * Hands a queue's share out among its lanes one slot at a time, in turn; on the first pass the
-     * lane given the last slot is where the next claim starts after.
-     */
-    private void handOut(QueueTurn queue, boolean first, List<LaneTurn> asked) {
+    /** Hands a queue's share out among its lanes one slot at a time, in turn, starting after the last served. */
+    private void handOut(QueueTurn queue, List<LaneTurn> asked) {
+        if (queue.heads) {
+            return;
+        }
         int left = Math.min(queue.share, queue.room);
         queue.share = 0;
-        LaneTurn last = null;
+        int size = queue.lanes.size();
+        int start = 0;
+        for (int i = 0; i < size && queue.lastServed != null; i++) {
+            if (queue.lanes.get(i).lane.key().equals(queue.lastServed)) {
+                start = i + 1;
+            }
+        }
         boolean gave = true;
         while (left > 0 && gave) {
             gave = false;
-            for (LaneTurn lane : queue.lanes) {
-                if (left == 0) {
-                    break;
-                }
+            for (int i = 0; i < size && left > 0; i++) {
+                LaneTurn lane = queue.lanes.get((start + i) % size);
                 if (lane.room() > 0) {
                     lane.asked++;
                     left--;
                     gave = true;
-                    last = lane;
+                    queue.lastServed = lane.lane.key();
                 }
             }
         }
-        int one = 0;
-        boolean single = true;
         for (LaneTurn lane : queue.lanes) {
             if (lane.asked > 0) {
                 asked.add(lane);
-                one++;
-                single &= lane.asked == 1;
-            }
-        }
-        queue.heads = first && single && one >= HEADS_FROM;
-        if (first && last != null) {
-            synchronized (turns) {
-                cursors.put(queue.name, last.lane.key());
             }
         }
     }
 
-    /** One statement's candidates: as many jobs from the head of every lane asked as it was asked. */
+    /** One statement's candidates: the heads walks of the queues that take them, and each lane asked. */
     private Candidates candidates(List<QueueTurn> queues, List<LaneTurn> asked, Instant now) {
         List<String> arms = new ArrayList<>();
         List<Object> params = new ArrayList<>();
         Object at = dialect.instant(now);
         for (QueueTurn queue : queues) {
             if (queue.heads) {
-                heads(queue, at, arms, params);
+                int share = Math.min(queue.share, queue.room);
+                Integer perKey = queue.limits.maxRunningPerKey();
+                arms.add(perKey == null ? headsSql : headsWithRoomSql);
+                String cursor = queue.cursor == null ? "" : queue.cursor;
+                // after the cursor to the last lane ('' is no key: the first), then from the first up to it
+                headsWalk(queue, queue.cursor == null ? null : cursor, null, at, perKey, share, params);
+                headsWalk(queue, "", queue.cursor == null ? null : cursor, at, perKey, share, params);
+                params.add(share);
             }
         }
         for (LaneTurn lane : asked) {
-            QueueTurn queue = queueOf(queues, lane.lane.queue());
-            if (!queue.heads) {
-                arms.add(laneSql);
-                params.add(lane.lane.queue());
-                params.add(lane.lane.key());
-                params.add(at);
-                params.add(lane.asked);
-            }
+            arms.add(laneSql);
+            params.add(lane.lane.queue());
+            params.add(lane.lane.key());
+            params.add(at);
+            params.add(lane.asked);
         }
         return new Candidates(String.join("\nUNION ALL\n", arms), params);
     }
 
-    private static QueueTurn queueOf(List<QueueTurn> queues, String name) {
-        for (QueueTurn queue : queues) {
-            if (queue.name.equals(name)) {
-                return queue;
-            }
-        }
-        throw new IllegalStateException("No turn of queue " + name);
-    }
-
     /**
-     * A queue's heads: a walk of its lanes after the cursor up to the last one asked, and (when the
-     * turns went round) one from the first lane; the lanes at their limit in between are passed by.
+     * The parameters of one walk of {@link #heads}: from a key (null: this walk is not taken) up
+     * to a key (null: no bound).
      */
-    private void heads(QueueTurn queue, Object at, List<String> arms, List<Object> params) {
-        int lastAfter = -1;
-        int lastFromStart = -1;
-        for (int i = 0; i < queue.lanes.size(); i++) {
-            if (queue.lanes.get(i).asked > 0) {
-                if (i < queue.afterCursor) {
-                    lastAfter = i;
-                }
-                else {
-                    lastFromStart = i - queue.afterCursor;
-                }
-            }
-        }
-        Integer perKey = queue.limits.maxRunningPerKey();
-        if (lastAfter >= 0) {
-            arms.add(perKey == null ? headsAfterSql : headsAfterWithRoomSql);
-            headParams(queue, String.valueOf(queue.cursor), lastAfter + 1, at, perKey, params);
-        }
-        if (lastFromStart >= 0) {
-            arms.add(perKey == null ? headsFromStartSql : headsFromStartWithRoomSql);
-            headParams(queue, "", lastFromStart + 1, at, perKey, params);
-        }
-    }
-
-    private static void headParams(QueueTurn queue, String from, int lanes, Object at, @Nullable Integer perKey,
-            List<Object> params) {
-        params.addAll(List.of(queue.name, from, queue.name, lanes, queue.name, at));
+    private static void headsWalk(QueueTurn queue, @Nullable String from, @Nullable String upTo, Object at,
+            @Nullable Integer perKey, int share, List<Object> params) {
+        // a walk not taken starts after the greatest key there can be: it finds nothing
+        params.addAll(List.of(queue.name, from == null ? MAX_KEY : from, queue.name, MAX_LANES, queue.name, at,
+                upTo == null ? MAX_KEY : upTo));
         if (perKey != null) {
             params.add(queue.name);
             params.add(perKey);
         }
+        params.add(MAX_LANES);
     }
 
-    /** What a statement took: a lane that gave less than asked has nothing more due. */
-    private static <R> void took(List<QueueTurn> queues, List<LaneTurn> asked, List<R> got, Function<R, Lane> laneOf) {
+    /** Greater than any key a job may carry (at most 255 characters), in byte order: U+10FFFF, 256 times. */
+    private static final String MAX_KEY = "\uDBFF\uDFFF".repeat(256);
+
+    /**
+     * What a statement took: a lane that gave less than asked has nothing more due. A queue that
+     * walked its lanes for their heads is done with that: the lanes that gave one may give more
+     * in a later pass, in turn.
+     */
+    private static <R> void took(List<QueueTurn> queues, List<LaneTurn> asked, List<R> got, Function<R, Lane> laneOf,
+            Running running) {
         Map<Lane, Integer> counts = new HashMap<>();
         for (R row : got) {
             counts.merge(laneOf.apply(row), 1, Integer::sum);
         }
+        // every row counts against its queue's room
         Map<String, Integer> perQueue = new HashMap<>();
+        counts.forEach((lane, n) -> perQueue.merge(lane.queue(), n, Integer::sum));
         for (LaneTurn lane : asked) {
             int n = counts.getOrDefault(lane.lane, 0);
             if (n < lane.asked) {
@@ -483,10 +495,38 @@ final class LaneClaims implements ClaimStep {
             }
             lane.room = lane.room == UNLIMITED ? UNLIMITED : lane.room - n;
             lane.asked = 0;
-            perQueue.merge(lane.lane.queue(), n, Integer::sum);
         }
         for (QueueTurn queue : queues) {
-            queue.heads = false;
+            if (queue.heads) {
+                queue.heads = false;
+                // the last served in the turns: of the lanes from the first up to the cursor if the
+                // walk went round, else of those after the cursor
+                String lastRound = null;
+                String lastAfter = null;
+                Integer perKey = queue.limits.maxRunningPerKey();
+                for (Map.Entry<Lane, Integer> served : counts.entrySet()) {
+                    Lane lane = served.getKey();
+                    if (!lane.queue().equals(queue.name)) {
+                        continue;
+                    }
+                    int room = perKey == null ? UNLIMITED : perKey - running.lane(queue.name, lane.key()) - served.getValue();
+                    queue.lanes.add(new LaneTurn(lane, Math.max(0, room)));
+                    if (queue.cursor != null && compareKeys(lane.key(), queue.cursor) > 0) {
+                        lastAfter = lastAfter == null || compareKeys(lane.key(), lastAfter) > 0 ? lane.key() : lastAfter;
+                    }
+                    else {
+                        lastRound = lastRound == null || compareKeys(lane.key(), lastRound) > 0 ? lane.key() : lastRound;
+                    }
+                }
+                // in the order of the turns: those after the cursor first, then from the first
+                String cursor = queue.cursor;
+                queue.lanes.sort((a, b) -> {
+                    boolean aAfter = cursor != null && compareKeys(a.lane.key(), cursor) > 0;
+                    boolean bAfter = cursor != null && compareKeys(b.lane.key(), cursor) > 0;
+                    return aAfter != bAfter ? (aAfter ? -1 : 1) : compareKeys(a.lane.key(), b.lane.key());
+                });
+                queue.lastServed = lastRound != null ? lastRound : lastAfter;
+            }
             if (queue.room != UNLIMITED) {
                 queue.room -= perQueue.getOrDefault(queue.name, 0);
             }
@@ -577,16 +617,27 @@ final class LaneClaims implements ClaimStep {
 
     /** The statements a claim reads with, for the query-plan test: the queues, a queue's lanes, a lane's head. */
     List<String> statements() {
-        return List.of(queuesAfterSql, lanesAfterSql, laneSql, headsAfterWithRoomSql);
+        return List.of(queuesAfterSql, lanesAfterSql, laneSql, headsWithRoomSql);
     }
 
-    /** Locks the rows of {@code queues} (sorted), making the missing ones first. */
+    /**
+     * Locks the rows of {@code queues} (sorted). The first claim of a process makes the missing
+     * ones first, before it locks any: a row made while others are held would be locked out of order.
+     */
     private void lock(List<String> queues) {
+        if (!rowsMade.containsAll(queues)) {
+            for (String queue : queues) {
+                jdbc.sql("INSERT INTO queues (name) VALUES (?) ON CONFLICT DO NOTHING").param(queue).update();
+            }
+        }
         String sql = "SELECT name FROM queues WHERE name IN (:queues) ORDER BY name" + dialect.forUpdate();
         List<String> locked = jdbc.sql(sql).param("queues", queues).query(String.class).list();
         if (locked.size() == queues.size()) {
+            rowsMade.addAll(queues);
             return;
         }
+        // made by a claim that rolled back: made again, and locked
+        rowsMade.removeAll(queues);
         for (String queue : queues) {
             if (!locked.contains(queue)) {
                 jdbc.sql("INSERT INTO queues (name) VALUES (?) ON CONFLICT DO NOTHING").param(queue).update();

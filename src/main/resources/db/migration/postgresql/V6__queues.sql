@@ -1,8 +1,10 @@
 -- Queues and concurrency keys (issue 15). A job's lane is its queue and its concurrency key ('' for
 -- none): the claim takes turns among the lanes with queued jobs and counts the running jobs of a
--- lane against its queue's limits.
-ALTER TABLE jobs ADD COLUMN queue VARCHAR(64) NOT NULL DEFAULT 'default';
-ALTER TABLE jobs ADD COLUMN concurrency_key VARCHAR(255) NOT NULL DEFAULT '';
+-- lane against its queue's limits. Both columns sort by their bytes (collation "C", as SQLite's
+-- BINARY): the turns go round the lanes in the order the index holds them, which the service
+-- compares the same way.
+ALTER TABLE jobs ADD COLUMN queue VARCHAR(64) COLLATE "C" NOT NULL DEFAULT 'default';
+ALTER TABLE jobs ADD COLUMN concurrency_key VARCHAR(255) COLLATE "C" NOT NULL DEFAULT '';
 
 -- the ready jobs of each lane in dispatch order: the claim walks one lane at a time, and skips
 -- from lane to lane on the same index to find the lanes that have any

@@ -59,6 +59,26 @@ class DispatcherTests {
     }
 
     @Test
+    void completionWritesGoOnClaimingWhileTheStoreSaysMoreMayBeDue() {
+        // a claim that a queue's limit held back took nothing, yet more is due once running jobs
+        // of that queue end: the writes that store those ends must claim for the slots they free
+        JobStore store = mock(JobStore.class);
+        Dispatcher dispatcher = new Dispatcher(store, new Slots(8), Clock.systemUTC(),
+                () -> new Lease("node-c", "instance-c", Instant.now().plusSeconds(30)), Duration.ofSeconds(30), 8, 100,
+                () -> false, new StoreOutage());
+        assertThat(dispatcher.tryReserve(5)).isTrue();
+        dispatcher.enqueued(5, 5, Instant.now());
+
+        Claim first = dispatcher.refill();
+        assertThat(first).isNotNull();
+        dispatcher.refilled(first, new Claimed(List.of(), true));
+        Claim second = dispatcher.refill();
+        assertThat(second).as("held back, more may be due").isNotNull();
+        dispatcher.refilled(second, Claimed.NOTHING);
+        assertThat(dispatcher.refill()).as("nothing more due").isNull();
+    }
+
+    @Test
     void aHeldBackDispatcherEndsWhenTheSlotsClose() throws Exception {
         // a stop under memory pressure: the loop must not keep waiting for the pressure to end
         JobStore store = mock(JobStore.class);

@@ -183,6 +183,24 @@ abstract class QueueClaimContractTests {
     }
 
     @Test
+    void lanesAndQueuesOfDelayedJobsOnlyDoNotUseUpAClaim() {
+        // five keys and a queue whose jobs are all delayed (say, backing off), before the due ones
+        // in the turns: a claim of one slot still takes a due job
+        JdbcJobStore store = store(Map.of());
+        for (String key : List.of("a", "b", "c", "d", "e")) {
+            store.insert(List.of(aJob().concurrencyKey(key).runAt(now.plusSeconds(3600)).build()));
+        }
+        store.insert(List.of(aJob().queue("aaa-later").runAt(now.plusSeconds(3600)).build()));
+        store.insert(jobs(3, "default", "z"));
+
+        for (int i = 0; i < 3; i++) {
+            Claimed claimed = claim(store, "n1", 1);
+            assertThat(claimed.jobs()).as("claim %d", i).extracting(Job::concurrencyKey).containsExactly("z");
+        }
+        assertThat(claim(store, "n1", 1).jobs()).isEmpty();
+    }
+
+    @Test
     void queuesShareAClaimByWeight() {
         JdbcJobStore store = store(Map.of("hi", new Queue(null, null, null, 3), "lo", new Queue(null, null, null, 1)));
         store.insert(jobs(100, "hi", null));
@@ -277,6 +295,40 @@ abstract class QueueClaimContractTests {
         assertThat(counts.get("calls")).isEqualTo(new QueueCounts("calls", 3, 3, 2, 0, 3, false));
         assertThat(counts.get("partner")).isEqualTo(new QueueCounts("partner", 3, 2, 2, 0, 2, false));
         assertThat(counts.get("idle")).isEqualTo(new QueueCounts("idle", 0, 0, 0, 0, 0, false));
+    }
+
+    @Test
+    void twoInstancesTakingOneJobOfManyKeysAtOnceNeverPassTheLimits() throws Exception {
+        // eight keys and five slots: each claim walks the lanes and takes their heads
+        JdbcJobStore store = store(Map.of("partner", limits(5, null, 1)));
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            for (int race = 0; race < races(); race++) {
+                for (int key = 0; key < 8; key++) {
+                    store.insert(jobs(2, "partner", "k" + key));
+                }
+                CyclicBarrier start = new CyclicBarrier(2);
+                List<Future<List<Job>>> claims = new ArrayList<>();
+                for (String instance : List.of("n1", "n2")) {
+                    claims.add(threads.submit(() -> {
+                        start.await();
+                        return claim(store, instance, 4).jobs();
+                    }));
+                }
+                List<Job> claimed = new ArrayList<>();
+                for (Future<List<Job>> claim : claims) {
+                    List<Job> one = claim.get();
+                    assertThat(one).as("race %d: no more than the claim's slots", race).hasSizeLessThanOrEqualTo(4);
+                    claimed.addAll(one);
+                }
+                assertThat(claimed).as("race %d", race).hasSize(5);
+                assertThat(byKey(claimed).values()).as("race %d", race).allSatisfy(n -> assertThat(n).isEqualTo(1));
+                new org.springframework.jdbc.core.JdbcTemplate(dataSource()).update("DELETE FROM jobs");
+            }
+        }
+        finally {
+            threads.shutdownNow();
+        }
     }
 
     @Test
