@@ -8,7 +8,10 @@ ALTER TABLE jobs ADD COLUMN concurrency_key TEXT NOT NULL DEFAULT '' CHECK (leng
 -- from lane to lane on the same index to find the lanes that have any
 DROP INDEX jobs_ready;
 CREATE INDEX jobs_ready ON jobs (queue, concurrency_key, priority DESC, run_at, id) WHERE state = 'QUEUED';
--- the running jobs of each lane and node, counted (from the index alone) against the limits
+-- the running jobs of each lane and node, counted (from the index alone) against the limits. It
+-- replaces the index of the running jobs by lease expiry: one index fewer to keep on every claim and
+-- completion; the reaper reads all running jobs (at most the cluster's slots) from this one instead
+DROP INDEX jobs_leases;
 CREATE INDEX jobs_running ON jobs (queue, concurrency_key, instance) WHERE state = 'RUNNING';
 
 -- whether a queue is paused (one process owns the file, but the row is kept the same way)
