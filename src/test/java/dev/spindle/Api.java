@@ -51,6 +51,16 @@ public final class Api {
         return post(path, json, "application/json");
     }
 
+    public Response put(String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/json")
+            .PUT(BodyPublishers.ofString(json)));
+    }
+
+    public Response delete(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+    }
+
     public Response post(String path, String body, String contentType) {
         return send(HttpRequest.newBuilder(URI.create(base + path))
             .header("Content-Type", contentType)

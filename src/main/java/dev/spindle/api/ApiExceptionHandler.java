@@ -3,6 +3,8 @@ package dev.spindle.api;
 import java.util.Arrays;
 
 import dev.spindle.job.InvalidInputException;
+import dev.spindle.schedule.ScheduleConflictException;
+import dev.spindle.schedule.ScheduleNotFoundException;
 import dev.spindle.job.InvalidJobException;
 import dev.spindle.job.JobConflictException;
 import dev.spindle.job.JobNotFoundException;
@@ -83,6 +85,16 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ProblemDetail notFound(QueueNotFoundException ex) {
         return problem(HttpStatus.NOT_FOUND, "Queue not found", ex.getMessage());
+    }
+
+    @ExceptionHandler
+    ProblemDetail notFound(ScheduleNotFoundException ex) {
+        return problem(HttpStatus.NOT_FOUND, "Schedule not found", ex.getMessage());
+    }
+
+    @ExceptionHandler
+    ProblemDetail conflict(ScheduleConflictException ex) {
+        return problem(HttpStatus.CONFLICT, "Schedule conflict", ex.getMessage());
     }
 
     @ExceptionHandler

@@ -1,7 +1,6 @@
 package dev.spindle.config;
 
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -24,13 +23,6 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("spindle")
 public record QueueProperties(@DefaultValue Map<String, @Valid Queue> queues) {
 
-    /**
-     * What a queue name is: also what a submission's {@code queue} is checked against. Lowercase,
-     * no dots: what {@code spindle.queues.<name>} binds as it is from YAML, properties and
-     * environment variables alike.
-     */
-    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
-
     public static final String DEFAULT_QUEUE = "default";
 
     /** A queue nothing configures: no limits, weight 1. */
@@ -38,9 +30,8 @@ public record QueueProperties(@DefaultValue Map<String, @Valid Queue> queues) {
 
     public QueueProperties {
         queues.keySet().forEach(name -> {
-            if (!NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("spindle.queues." + name
-                        + ": a queue name is 1 to 64 lowercase letters, digits, '-' or '_', starting with a letter or digit");
+            if (!Names.valid(name)) {
+                throw new IllegalArgumentException("spindle.queues." + name + ": a queue name is " + Names.RULE);
             }
         });
         queues = Map.copyOf(queues);

@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 import com.fasterxml.uuid.Generators;
 import com.fasterxml.uuid.impl.TimeBasedEpochGenerator;
 import dev.spindle.config.JobProperties;
+import dev.spindle.config.Names;
 import dev.spindle.config.QueueProperties;
 import dev.spindle.memory.MemoryMonitor;
 import dev.spindle.pool.PoolStats;
@@ -430,8 +431,8 @@ public class JobService implements SmartLifecycle {
         InputChecks.text(prefix + "idempotencyKey", request.idempotencyKey(), errors);
         InputChecks.text(prefix + "concurrencyKey", request.concurrencyKey(), errors);
         String queue = request.queue() == null ? QueueProperties.DEFAULT_QUEUE : request.queue();
-        if (request.queue() != null && !QueueProperties.NAME.matcher(queue).matches()) {
-            errors.add(prefix + "queue: must be 1 to 64 lowercase letters, digits, '-' or '_', starting with a letter or digit");
+        if (request.queue() != null && !Names.valid(queue)) {
+            errors.add(prefix + "queue: must be " + Names.RULE);
         }
         JsonNode payload = request.payload() == null ? JsonNodeFactory.instance.objectNode() : request.payload();
         int beforePayload = errors.size();

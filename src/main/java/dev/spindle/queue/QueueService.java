@@ -3,6 +3,7 @@ package dev.spindle.queue;
 import java.time.Clock;
 import java.util.List;
 
+import dev.spindle.config.Names;
 import dev.spindle.config.QueueProperties;
 import dev.spindle.job.InvalidInputException;
 import dev.spindle.pool.WorkerPool;
@@ -73,9 +74,8 @@ public class QueueService {
     }
 
     private static void check(String name) {
-        if (!QueueProperties.NAME.matcher(name).matches()) {
-            throw new InvalidInputException(List.of(
-                    "name: a queue name is 1 to 64 lowercase letters, digits, '-' or '_', starting with a letter or digit"));
+        if (!Names.valid(name)) {
+            throw new InvalidInputException(List.of("name: a queue name is " + Names.RULE));
         }
     }
 }

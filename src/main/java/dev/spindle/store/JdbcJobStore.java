@@ -24,6 +24,9 @@ import dev.spindle.job.JobError;
 import dev.spindle.job.JobPage;
 import dev.spindle.job.JobQuery;
 import dev.spindle.job.JobState;
+import dev.spindle.schedule.Schedule;
+import dev.spindle.schedule.ScheduleDefinition;
+import dev.spindle.schedule.ScheduleSource;
 import dev.spindle.workflow.Workflow;
 import dev.spindle.workflow.WorkflowPage;
 import dev.spindle.workflow.WorkflowQuery;
@@ -52,7 +55,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * database's file lock; reads run on their own connections beside it (WAL).
  */
 @Repository
-class JdbcJobStore implements JobStore, WorkflowStore, QueueStore {
+class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore {
 
     private static final Logger log = LoggerFactory.getLogger(JdbcJobStore.class);
 
@@ -135,6 +138,8 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore {
 
     private final QueueRows queues;
 
+    private final ScheduleRows schedules;
+
     /** The process's pool, told what workflow settlements did once they are committed. */
     private volatile @Nullable StoreListener listener;
 
@@ -159,6 +164,7 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore {
         this.json = json;
         this.claimStep = new LaneClaims(jdbc, dialect, queues);
         this.queues = new QueueRows(jdbc, dialect, queues);
+        this.schedules = new ScheduleRows(jdbc, dialect, json);
         this.workflows = new WorkflowRows(this.jdbcTemplate, jdbc, dialect, json, jobMapper, COLUMNS);
     }
 
@@ -246,7 +252,7 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore {
                 }
             }
             if (!inserts.isEmpty()) {
-                insertRows(inserts, false);
+                insertRows(inserts, Existing.FAIL);
             }
             for (Write write : group) {
                 if (write instanceof Work<?> work) {
@@ -275,11 +281,22 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore {
         }
     }
 
-    /**
-     * @param skipExisting whether a child its parent already has (by its place among them) is left
-     *        out rather than an error
-     */
-    private void insertRows(List<NewJob> jobs, boolean skipExisting) {
+    /** What an insert may leave out rather than fail on: nothing, or a row whose key is taken. */
+    private enum Existing {
+        FAIL(""),
+        /** a child its parent already has (by its place among them) */
+        SKIP_CHILD(" ON CONFLICT (parent_id, seq) WHERE parent_id IS NOT NULL DO NOTHING"),
+        /** a job whose idempotency key another holds */
+        SKIP_KEY(" ON CONFLICT (idempotency_key) DO NOTHING");
+
+        final String clause;
+
+        Existing(String clause) {
+            this.clause = clause;
+        }
+    }
+
+    private void insertRows(List<NewJob> jobs, Existing existing) {
         int[] types = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR,
                 Types.SMALLINT, Types.INTEGER,
                 Types.INTEGER, Types.BIGINT, dialect.instantType(), Types.VARCHAR, dialect.instantType(), Types.VARCHAR,
@@ -298,7 +315,7 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore {
                                   timeout_ms, run_at, idempotency_key, created_at, workflow_id, step_id, parent_id, seq,
                                   waiting_on)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-                + (skipExisting ? " ON CONFLICT (parent_id, seq) WHERE parent_id IS NOT NULL DO NOTHING" : ""), rows,
+                + existing.clause, rows,
                 types);
         dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
     }
@@ -740,7 +757,7 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore {
         try {
             write(() -> {
                 workflows.insert(workflow);
-                insertRows(workflow.steps(), false);
+                insertRows(workflow.steps(), Existing.FAIL);
                 return null;
             }, true);
         }
@@ -790,7 +807,7 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore {
                         + " is not a running workflow step under fencing token " + fencingToken));
             // counted, not taken from the batch's update counts (a driver may not report them)
             int before = workflows.children(parentId, children);
-            insertRows(children, true);
+            insertRows(children, Existing.SKIP_CHILD);
             int added = workflows.children(parentId, children) - before;
             if (added > 0) {
                 workflows.childrenAdded(parentId, fencingToken, workflowId, added, maxSteps);
@@ -861,6 +878,80 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore {
     @Override
     public List<dev.spindle.queue.QueueCounts> queueCounts(Collection<String> configured, Instant now) {
         return queues.counts(configured, now);
+    }
+
+    // --- schedules ------------------------------------------------------------------------------
+
+    @Override
+    public boolean insertSchedule(String name, ScheduleDefinition definition, ScheduleSource source,
+            @Nullable Instant next, Instant now) {
+        return write(() -> schedules.insert(name, definition, source, next, now), true);
+    }
+
+    @Override
+    public Optional<Schedule> findSchedule(String name) {
+        return schedules.find(name);
+    }
+
+    @Override
+    public List<Schedule> listSchedules() {
+        return schedules.list();
+    }
+
+    @Override
+    public boolean replaceSchedule(String name, long revision, ScheduleDefinition definition, ScheduleSource source,
+            @Nullable Instant next, Instant now) {
+        return write(() -> schedules.replace(name, revision, definition, source, next, now));
+    }
+
+    @Override
+    public boolean deleteSchedule(String name) {
+        return write(() -> schedules.delete(name));
+    }
+
+    @Override
+    public List<String> deleteConfiguredExcept(Collection<String> configured) {
+        return write(() -> schedules.deleteConfiguredExcept(configured));
+    }
+
+    @Override
+    public boolean pauseSchedule(String name, boolean paused, @Nullable Instant next, Instant now) {
+        return write(() -> schedules.pause(name, paused, next, now));
+    }
+
+    @Override
+    public List<Schedule> dueSchedules(Instant now, int limit) {
+        return schedules.due(now, limit);
+    }
+
+    @Override
+    public Optional<Instant> nextFireAt() {
+        return schedules.nextFireAt();
+    }
+
+    @Override
+    public int fireSchedule(ScheduleFire fire) {
+        return write(() -> {
+            if (!schedules.advance(fire)) {
+                return -1;
+            }
+            if (fire.jobs().isEmpty()) {
+                return 0;
+            }
+            insertRows(fire.jobs(), Existing.SKIP_KEY);
+            schedules.lastJob(fire.name(), Objects.requireNonNull(fire.jobs().getLast().idempotencyKey()));
+            // counted, not taken from the batch's update counts (a driver may not report them)
+            List<String> ids = fire.jobs().stream().map(NewJob::id).toList();
+            return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE id IN (" + marks(ids.size()) + ")")
+                .params(ids)
+                .query(Integer.class)
+                .single();
+        }, true);
+    }
+
+    @Override
+    public long countSchedules(boolean paused) {
+        return schedules.count(paused);
     }
 
     // --- rows -----------------------------------------------------------------------------------

@@ -17,6 +17,10 @@ import dev.spindle.job.Job;
 import dev.spindle.job.JobConflictException;
 import dev.spindle.job.JobNotFoundException;
 import dev.spindle.job.InvalidInputException;
+import dev.spindle.schedule.ScheduleConflictException;
+import dev.spindle.schedule.ScheduleNotFoundException;
+import dev.spindle.schedule.ScheduleService;
+import dev.spindle.schedule.ScheduleView;
 import dev.spindle.workflow.InvalidWorkflowException;
 import dev.spindle.workflow.WorkflowConflictException;
 import dev.spindle.workflow.WorkflowNotFoundException;
@@ -44,7 +48,8 @@ final class RespCommands {
 
     /** The commands, for dispatch and for one counter each; {@code WORKFLOW_SUBMIT} is sent as {@code WORKFLOW.SUBMIT}. */
     enum Command {
-        PING, SUBMIT, GET, WAIT, CANCEL, STATS, QUIT, WORKFLOW_SUBMIT, WORKFLOW_GET, WORKFLOW_WAIT, WORKFLOW_CANCEL;
+        PING, SUBMIT, GET, WAIT, CANCEL, STATS, QUIT, WORKFLOW_SUBMIT, WORKFLOW_GET, WORKFLOW_WAIT, WORKFLOW_CANCEL,
+        SCHEDULE_LIST, SCHEDULE_GET, SCHEDULE_TRIGGER;
 
         String wireName() {
             return name().replace('_', '.');
@@ -60,6 +65,8 @@ final class RespCommands {
 
     private final WorkflowService workflows;
 
+    private final ScheduleService schedules;
+
     private final JsonMapper json;
 
     private final IntakeLimiter limiter;
@@ -68,10 +75,11 @@ final class RespCommands {
 
     private final TcpMetrics metrics;
 
-    RespCommands(JobService jobs, WorkflowService workflows, JsonMapper json, IntakeLimiter limiter,
-            TcpProperties properties, TcpMetrics metrics) {
+    RespCommands(JobService jobs, WorkflowService workflows, ScheduleService schedules, JsonMapper json,
+            IntakeLimiter limiter, TcpProperties properties, TcpMetrics metrics) {
         this.jobs = jobs;
         this.workflows = workflows;
+        this.schedules = schedules;
         this.json = json;
         this.limiter = limiter;
         this.properties = properties;
@@ -203,6 +211,32 @@ final class RespCommands {
                     out.integer(cancelWorkflow(text(arguments.get(1))) ? 1 : 0);
                 }
             }
+            case SCHEDULE_LIST -> {
+                if (arguments.size() != 1) {
+                    arity(out, command);
+                }
+                else {
+                    List<ScheduleView> all = schedules.list();
+                    out.array(all.size());
+                    all.forEach(schedule -> out.bulk(json.writeValueAsBytes(schedule)));
+                }
+            }
+            case SCHEDULE_GET -> {
+                if (arguments.size() != 2) {
+                    arity(out, command);
+                }
+                else {
+                    reply(schedule(text(arguments.get(1))), out);
+                }
+            }
+            case SCHEDULE_TRIGGER -> {
+                if (arguments.size() != 2) {
+                    arity(out, command);
+                }
+                else if (permitted(client, out)) {
+                    trigger(text(arguments.get(1)), out);
+                }
+            }
             case QUIT -> {
                 out.simple("OK");
                 return false;
@@ -292,6 +326,25 @@ final class RespCommands {
         }
         catch (WorkflowNotFoundException | WorkflowConflictException ex) {
             return false;
+        }
+    }
+
+    private Optional<ScheduleView> schedule(String name) {
+        try {
+            return Optional.of(schedules.find(name));
+        }
+        catch (ScheduleNotFoundException ex) {
+            return Optional.empty();
+        }
+    }
+
+    private void trigger(String name, RespWriter out) {
+        try {
+            out.bulk(schedules.trigger(name).id());
+        }
+        catch (ScheduleNotFoundException | ScheduleConflictException ex) {
+            metrics.error("invalid");
+            out.error("ERR " + ex.getMessage());
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.concurrent.locks.LockSupport;
 import dev.spindle.config.TcpProperties;
 import dev.spindle.intake.IntakeLimiter;
 import dev.spindle.job.JobService;
+import dev.spindle.schedule.ScheduleService;
 import dev.spindle.workflow.WorkflowService;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
@@ -58,6 +59,8 @@ public class RespServer implements SmartLifecycle {
 
     private final ObjectProvider<WorkflowService> workflows;
 
+    private final ObjectProvider<ScheduleService> schedules;
+
     private final JsonMapper json;
 
     private final IntakeLimiter limiter;
@@ -88,10 +91,11 @@ public class RespServer implements SmartLifecycle {
      * answered the WAITs in progress, or a stop would cut those WAITs off instead of answering them.
      */
     RespServer(TcpProperties properties, ObjectProvider<JobService> jobs, ObjectProvider<WorkflowService> workflows,
-            JsonMapper json, IntakeLimiter limiter, MeterRegistry meters) {
+            ObjectProvider<ScheduleService> schedules, JsonMapper json, IntakeLimiter limiter, MeterRegistry meters) {
         this.properties = properties;
         this.jobs = jobs;
         this.workflows = workflows;
+        this.schedules = schedules;
         this.json = json;
         this.limiter = limiter;
         this.budget = new RespBudget(properties.maxBuffered().toBytes());
@@ -105,7 +109,7 @@ public class RespServer implements SmartLifecycle {
             log.info("RESP listener disabled (spindle.tcp.enabled=false)");
             return;
         }
-        commands = new RespCommands(jobs.getObject(), workflows.getObject(), json, limiter, properties, metrics);
+        commands = new RespCommands(jobs.getObject(), workflows.getObject(), schedules.getObject(), json, limiter, properties, metrics);
         InetSocketAddress address = new InetSocketAddress(properties.address(), properties.port());
         try {
             ServerSocket socket = new ServerSocket();

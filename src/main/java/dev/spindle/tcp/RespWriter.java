@@ -58,6 +58,13 @@ final class RespWriter {
         bulk(value.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The header of an array of {@code count} replies, which follow it. */
+    void array(int count) {
+        put('*');
+        put(Integer.toString(count).getBytes(StandardCharsets.US_ASCII));
+        put(CRLF);
+    }
+
     void nil() {
         put("$-1\r\n".getBytes(StandardCharsets.US_ASCII));
     }
