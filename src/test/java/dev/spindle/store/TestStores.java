@@ -40,6 +40,7 @@ final class TestStores {
         jdbc.update("DELETE FROM jobs");
         jdbc.update("DELETE FROM workflows");
         jdbc.update("DELETE FROM queues");
+        jdbc.update("DELETE FROM schedules");
         return new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), JSON,
                 new StoreWrites(), queues);
     }
