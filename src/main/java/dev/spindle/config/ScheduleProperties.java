@@ -51,9 +51,4 @@ public record ScheduleProperties(@DefaultValue Map<String, ScheduleRequest> sche
             }
         }
     }
-
-    /** No schedules configured, the default settings. */
-    public static ScheduleProperties none() {
-        return new ScheduleProperties(Map.of(), new Scheduler(true, Duration.ofSeconds(10), Duration.ofSeconds(1), 10_000));
-    }
 }

@@ -47,7 +47,7 @@ public class Scheduler implements SmartLifecycle {
 
     private volatile @Nullable Thread thread;
 
-    private boolean synced;
+    private volatile boolean synced;
 
     Scheduler(ScheduleFiring firing, ConfiguredSchedules configured, ScheduleStore store, JobService jobs,
             ScheduleProperties properties) {

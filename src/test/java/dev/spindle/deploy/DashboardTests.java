@@ -39,7 +39,8 @@ class DashboardTests {
             "resilience4j_circuitbreaker_state", "jvm_memory_used_bytes", "jvm_memory_max_bytes",
             "jvm_gc_pause_seconds_sum", "jvm_gc_pause_seconds_max", "spindle_tcp_connections", "spindle_memory_pressure",
             "httpcomponents_httpclient_pool_total_connections", "spindle_queue_queued", "spindle_queue_due",
-            "spindle_queue_held_back", "spindle_queue_running", "spindle_queue_waiting", "spindle_queue_paused");
+            "spindle_queue_held_back", "spindle_queue_running", "spindle_queue_waiting", "spindle_queue_paused",
+            "spindle_schedules_fires_total", "spindle_schedules_lag_seconds_max", "spindle_schedules_count");
 
     private static final Pattern SERIES = Pattern.compile("\\b((?:spindle|jvm|resilience4j|httpcomponents|process|http|hikaricp|tomcat|system)_[a-z0-9_]+)");
 
@@ -54,6 +55,12 @@ class DashboardTests {
         Api api = new Api(port);
         api.awaitTerminal(api.submit("{\"type\": \"noop\"}"));
         api.awaitTerminal(api.submit("{\"type\": \"sleep\", \"payload\": {\"ms\": 5}}"));
+        // a schedule's meters appear with its first fire
+        assertThat(api.post("/api/v1/schedules", """
+                {"name": "dashboard", "cron": "* * * * * *", "job": {"type": "noop"}}""").status()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(10))
+            .until(() -> api.get("/api/v1/schedules/dashboard").body().path("counts").path("fires").asLong() > 0);
+        api.delete("/api/v1/schedules/dashboard");
         // GC pause meters appear with the first collection, which a young test JVM may not have had
         System.gc();
         Set<String> scraped = await().atMost(Duration.ofSeconds(10))
