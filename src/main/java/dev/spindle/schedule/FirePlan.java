@@ -22,10 +22,56 @@ record FirePlan(List<Instant> submit, long misfiresSkipped, long overlapsSkipped
 
     /**
      * Most fire times one plan walks. A schedule every second down for over eleven days has more:
-     * the rest are counted as skipped misfires without being walked (the count is then a lower
-     * bound), and a catch-up takes its runs from those walked.
+     * only the end of the outage is walked (where the runs the misfire policy keeps are), and what
+     * lies before it is counted as this many misfires, a lower bound.
      */
     static final int MAX_WALK = 1_000_000;
+
+    /** Whether more than {@link #MAX_WALK} fire times lie from {@code due} to {@code before}. */
+    private static boolean beyondWalk(FireTimes times, Instant due, Instant before) {
+        Instant at = due;
+        for (int i = 0; i < MAX_WALK; i++) {
+            if (at == null || !at.isBefore(before)) {
+                return false;
+            }
+            at = times.next(at);
+        }
+        return at != null && at.isBefore(before);
+    }
+
+    /**
+     * Where to walk a very long outage from: late enough to walk little, early enough to hold the
+     * latest {@code keep} missed fire times (within the window): found by going back from
+     * {@code missedBefore} in doubling steps.
+     */
+    private static @Nullable Instant lateStart(FireTimes times, Instant due, Instant missedBefore, int keep,
+            Instant windowStart) {
+        if (keep == 0) {
+            return firstFrom(times, missedBefore);
+        }
+        for (Duration back = Duration.ofSeconds(1);; back = back.multipliedBy(2)) {
+            Instant from = missedBefore.minus(back);
+            if (!from.isAfter(windowStart)) {
+                return firstFrom(times, windowStart);
+            }
+            if (!from.isAfter(due)) {
+                return due;
+            }
+            int found = 0;
+            for (Instant at = firstFrom(times, from); at != null && at.isBefore(missedBefore) && found < keep;
+                    at = times.next(at)) {
+                found++;
+            }
+            if (found >= keep) {
+                return firstFrom(times, from);
+            }
+        }
+    }
+
+    /** The first fire time at or after {@code from}. */
+    private static @Nullable Instant firstFrom(FireTimes times, Instant from) {
+        return times.next(from.minusNanos(1));
+    }
 
     /**
      * @param due the schedule's earliest unfired fire time, at or before {@code now}
@@ -43,10 +89,16 @@ record FirePlan(List<Instant> submit, long misfiresSkipped, long overlapsSkipped
         };
         Deque<Instant> kept = new ArrayDeque<>();
         long missed = 0;
-        List<Instant> onTime = new ArrayList<>();
         Instant at = due;
+        if (beyondWalk(times, due, missedBefore)) {
+            // a very long outage: only its end is walked, where the runs to keep are; what lies
+            // before is counted as MAX_WALK misfires, a lower bound
+            at = lateStart(times, due, missedBefore, keep, windowStart);
+            missed = MAX_WALK;
+        }
+        List<Instant> onTime = new ArrayList<>();
         int walked = 0;
-        while (at != null && !at.isAfter(now)) {
+        while (at != null && !at.isAfter(now) && walked++ < MAX_WALK) {
             if (at.isBefore(missedBefore)) {
                 missed++;
                 if (keep > 0 && !at.isBefore(windowStart)) {
@@ -59,14 +111,9 @@ record FirePlan(List<Instant> submit, long misfiresSkipped, long overlapsSkipped
             else {
                 onTime.add(at);
             }
-            if (++walked == MAX_WALK && at.isBefore(missedBefore)) {
-                // the rest of the missed ones are left out, counted as one
-                missed++;
-                at = times.next(missedBefore.minusNanos(1));
-                continue;
-            }
             at = times.next(at);
         }
+        // (walked out: a grace holding more than MAX_WALK on-time fires; the rest is due at the next tick)
         List<Instant> runs = new ArrayList<>(kept);
         runs.addAll(onTime);
         long misfiresSkipped = missed - kept.size();

@@ -11,6 +11,7 @@ import dev.spindle.job.Job;
 import dev.spindle.job.JobConflictException;
 import dev.spindle.job.JobNotFoundException;
 import dev.spindle.job.JobService;
+import dev.spindle.job.OverloadedException;
 import dev.spindle.store.NewJob;
 import dev.spindle.store.ScheduleFire;
 import dev.spindle.store.ScheduleStore;
@@ -66,7 +67,9 @@ class ScheduleFiring {
     }
 
     /**
-     * Fires every schedule whose time has come.
+     * Fires every schedule whose time has come. One that cannot fire now (its job no longer
+     * validates here, the backlog has no room for its runs, a store error) is left due and the
+     * others fire: it is tried again at the next tick, by this node or another.
      *
      * @return how many fires this node applied
      */
@@ -76,8 +79,16 @@ class ScheduleFiring {
         for (int batch = 0; batch < MAX_BATCHES; batch++) {
             List<Schedule> due = store.dueSchedules(now, BATCH);
             for (Schedule schedule : due) {
-                if (fire(schedule, now)) {
-                    applied++;
+                try {
+                    if (fire(schedule, now)) {
+                        applied++;
+                    }
+                }
+                catch (OverloadedException ex) {
+                    log.warn("Schedule '{}' could not fire now: {}", schedule.name(), ex.getMessage());
+                }
+                catch (RuntimeException ex) {
+                    log.warn("Schedule '{}' could not fire now", schedule.name(), ex);
                 }
             }
             if (due.size() < BATCH) {
@@ -96,34 +107,38 @@ class ScheduleFiring {
         Optional<Job> previous = previous(schedule);
         FirePlan plan = FirePlan.of(definition, definition.fireTimes(), due, now, grace,
                 previous.isPresent() && !previous.get().state().isTerminal());
-        boolean cancelled = plan.cancelPrevious() && cancel(previous.orElseThrow());
         List<NewJob> submit = new ArrayList<>(plan.submit().size());
         for (Instant at : plan.submit()) {
             NewJob job = job(schedule, at, "schedule:" + schedule.name() + ":" + at, now);
             if (job == null) {
-                // its job no longer validates (a type gone after an upgrade, say): this time passes
-                submit.clear();
-                break;
+                // its job does not validate on this node (a type it does not have, during a rolling
+                // upgrade, say): the time stays due for a node that can submit it
+                return false;
             }
             submit.add(job);
         }
-        ScheduleCounts counts = new ScheduleCounts(submit.size(), 0, plan.misfiresSkipped(), plan.overlapsSkipped(),
-                cancelled ? 1 : 0);
-        if (!apply(new ScheduleFire(schedule.name(), schedule.revision(), due, plan.next(), submit, counts, now))) {
+        int inserted = apply(new ScheduleFire(schedule.name(), schedule.revision(), due, plan.next(), submit,
+                plan.misfiresSkipped(), plan.overlapsSkipped(), plan.cancelPrevious() ? 1 : 0, now));
+        if (inserted < 0) {
             return false;
         }
-        metrics.fired(schedule.name(), counts);
+        // cancelled once the new run is committed, by the node that committed it
+        if (plan.cancelPrevious()) {
+            cancel(previous.orElseThrow());
+        }
+        metrics.fired(schedule.name(), new ScheduleCounts(inserted, 0, plan.misfiresSkipped(), plan.overlapsSkipped(),
+                plan.cancelPrevious() ? 1 : 0));
         submit.forEach(job -> metrics.lag(schedule.name(), Duration.between(job.runAt(), now)));
         if (plan.misfiresSkipped() > 0) {
-            log.info("Schedule '{}' left out {} fire times missed while no node ran (misfire policy {})",
-                    schedule.name(), plan.misfiresSkipped(), definition.misfire().value());
+            log.info("Schedule '{}' left out {} fire times that were due more than {} ago (misfire policy {})",
+                    schedule.name(), plan.misfiresSkipped(), grace, definition.misfire().value());
         }
         return true;
     }
 
     /**
      * Submits a job now, whatever the schedule's times, under its overlap policy: refused while the
-     * previous run goes on under {@code skip}, after cancelling it under {@code cancel_previous}.
+     * previous run goes on under {@code skip}, and cancelling it under {@code cancel_previous}.
      *
      * @throws ScheduleConflictException when the overlap policy refuses it, or the schedule changed meanwhile
      */
@@ -137,17 +152,21 @@ class ScheduleFiring {
                     + previous.get().id() + "', is " + previous.get().state()
                     + " and its overlap policy is skip; cancel that job first, or trigger once it has ended");
         }
-        boolean cancelled = running && overlap == OverlapPolicy.CANCEL_PREVIOUS && cancel(previous.get());
+        boolean cancelPrevious = running && overlap == OverlapPolicy.CANCEL_PREVIOUS;
         NewJob job = job(schedule, now, "schedule:" + schedule.name() + ":trigger:" + now, now);
         if (job == null) {
             throw new ScheduleConflictException("Schedule '" + schedule.name()
-                    + "': its job is no longer valid (see the log); replace the schedule");
+                    + "': its job is not valid here (see the log); replace the schedule");
         }
-        ScheduleCounts counts = new ScheduleCounts(0, 1, 0, 0, cancelled ? 1 : 0);
-        if (!apply(new ScheduleFire(schedule.name(), schedule.revision(), null, null, List.of(job), counts, now))) {
+        int inserted = apply(new ScheduleFire(schedule.name(), schedule.revision(), null, null, List.of(job), 0, 0,
+                cancelPrevious ? 1 : 0, now));
+        if (inserted <= 0) {
             throw new ScheduleConflictException("Schedule '" + schedule.name() + "' changed while it was triggered; try again");
         }
-        metrics.fired(schedule.name(), counts);
+        if (cancelPrevious) {
+            cancel(previous.get());
+        }
+        metrics.fired(schedule.name(), new ScheduleCounts(0, 1, 0, 0, cancelPrevious ? 1 : 0));
         return job.toJob();
     }
 
@@ -156,15 +175,13 @@ class ScheduleFiring {
         return schedule.lastJobId() == null ? Optional.empty() : jobs.find(schedule.lastJobId());
     }
 
-    /** Whether the cancel was asked: the job is CANCELLED, or its handler is being interrupted. */
-    private boolean cancel(Job previous) {
+    /** Cancels the previous run: CANCELLED at once, or its handler interrupted, wherever it runs. */
+    private void cancel(Job previous) {
         try {
             jobs.cancel(previous.id());
-            return true;
         }
         catch (JobNotFoundException | JobConflictException ex) {
             // it ended (or went) meanwhile: nothing to cancel
-            return false;
         }
     }
 
@@ -177,23 +194,26 @@ class ScheduleFiring {
         return job;
     }
 
-    /** Writes the fire, its jobs admitted as any submission is; false when the store did not apply it. */
-    private boolean apply(ScheduleFire fire) {
+    /**
+     * Writes the fire, its jobs admitted as any submission is.
+     *
+     * @return the jobs inserted, or -1 when the store did not apply the fire
+     */
+    private int apply(ScheduleFire fire) {
         if (fire.jobs().isEmpty()) {
-            return store.fireSchedule(fire) >= 0;
+            return store.fireSchedule(fire);
         }
         try {
-            jobs.submitNew(fire.jobs(), () -> {
+            return jobs.submitNew(fire.jobs(), () -> {
                 int inserted = store.fireSchedule(fire);
                 if (inserted < 0) {
                     throw new NotApplied();
                 }
                 return inserted;
             });
-            return true;
         }
         catch (NotApplied ex) {
-            return false;
+            return -1;
         }
     }
 }

@@ -87,7 +87,7 @@ public class ScheduleService {
         Instant now = jobs.now();
         Instant next = definition.sameTimes(current.definition()) ? current.nextFireAt() : definition.fireTimes().next(now);
         if (!store.replaceSchedule(name, current.revision(), definition, ScheduleSource.API, next, now)) {
-            throw new ScheduleConflictException("Schedule '" + name + "' changed while it was replaced; try again");
+            throw changed(name);
         }
         ticker.wake();
         return new Saved(find(name), false);
@@ -129,9 +129,9 @@ public class ScheduleService {
 
     /** Stops every node firing it, from their next tick on (a run that has started goes on). */
     public ScheduleView pause(String name) {
-        check(name);
-        if (!store.pauseSchedule(name, true, null, jobs.now())) {
-            throw new ScheduleNotFoundException(name);
+        Schedule schedule = existing(name);
+        if (!schedule.paused() && !store.pauseSchedule(name, schedule.revision(), true, null, jobs.now())) {
+            throw changed(name);
         }
         return find(name);
     }
@@ -140,8 +140,9 @@ public class ScheduleService {
     public ScheduleView resume(String name) {
         Schedule schedule = existing(name);
         Instant now = jobs.now();
-        if (schedule.paused() && !store.pauseSchedule(name, false, schedule.definition().fireTimes().next(now), now)) {
-            throw new ScheduleNotFoundException(name);
+        if (schedule.paused()
+                && !store.pauseSchedule(name, schedule.revision(), false, schedule.definition().fireTimes().next(now), now)) {
+            throw changed(name);
         }
         ticker.wake();
         return find(name);
@@ -175,6 +176,11 @@ public class ScheduleService {
 
     private @Nullable JobState lastJobState(Schedule schedule) {
         return schedule.lastJobId() == null ? null : jobs.find(schedule.lastJobId()).map(Job::state).orElse(null);
+    }
+
+    /** Another request changed or deleted it between our read and our write. */
+    private static ScheduleConflictException changed(String name) {
+        return new ScheduleConflictException("Schedule '" + name + "' was changed or deleted meanwhile; try again");
     }
 
     private static void check(String name) {

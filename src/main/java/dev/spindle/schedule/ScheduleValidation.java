@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import dev.spindle.config.JobProperties;
 import dev.spindle.config.Names;
 import dev.spindle.job.InvalidInputException;
 import dev.spindle.job.JobService;
@@ -63,8 +64,8 @@ class ScheduleValidation {
         if (misfire != MisfirePolicy.CATCH_UP && (window != null || limit != null)) {
             errors.add((window != null ? "catchUpWindow" : "catchUpLimit") + ": only for misfire catch_up");
         }
-        if (window != null && (window.isNegative() || window.isZero())) {
-            errors.add("catchUpWindow: must be more than PT0S");
+        if (window != null && (window.isNegative() || window.isZero() || window.compareTo(JobProperties.MAX_DELAY_LIMIT) > 0)) {
+            errors.add("catchUpWindow: must be more than PT0S and at most " + JobProperties.MAX_DELAY_LIMIT + " (100 years)");
         }
         if (limit != null && (limit < 1 || limit > MAX_CATCH_UP_LIMIT)) {
             errors.add("catchUpLimit: must be from 1 to " + MAX_CATCH_UP_LIMIT);

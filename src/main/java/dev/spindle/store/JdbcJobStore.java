@@ -915,8 +915,8 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
     }
 
     @Override
-    public boolean pauseSchedule(String name, boolean paused, @Nullable Instant next, Instant now) {
-        return write(() -> schedules.pause(name, paused, next, now));
+    public boolean pauseSchedule(String name, long revision, boolean paused, @Nullable Instant next, Instant now) {
+        return write(() -> schedules.pause(name, revision, paused, next, now));
     }
 
     @Override
@@ -939,13 +939,14 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
                 return 0;
             }
             insertRows(fire.jobs(), Existing.SKIP_KEY);
-            schedules.lastJob(fire.name(), Objects.requireNonNull(fire.jobs().getLast().idempotencyKey()));
             // counted, not taken from the batch's update counts (a driver may not report them)
             List<String> ids = fire.jobs().stream().map(NewJob::id).toList();
-            return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE id IN (" + marks(ids.size()) + ")")
+            int inserted = jdbc.sql("SELECT COUNT(*) FROM jobs WHERE id IN (" + marks(ids.size()) + ")")
                 .params(ids)
                 .query(Integer.class)
                 .single();
+            schedules.fired(fire, inserted);
+            return inserted;
         }, true);
     }
 

@@ -3,6 +3,7 @@ package dev.spindle.store;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -39,11 +40,13 @@ final class ScheduleRows {
 
     boolean insert(String name, ScheduleDefinition definition, ScheduleSource source, @Nullable Instant next,
             Instant now) {
+        // the first revision is the creation time in microseconds: a fire planned from a schedule
+        // deleted and created again under its name does not match the new one
         return jdbc.sql("""
-                INSERT INTO schedules (name, definition, source, next_fire_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING""")
-            .params(name, json.writeValueAsString(definition), source.value(), instantOrNull(next),
-                    dialect.instant(now), dialect.instant(now))
+                INSERT INTO schedules (name, definition, source, revision, next_fire_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING""")
+            .params(name, json.writeValueAsString(definition), source.value(), ChronoUnit.MICROS.between(Instant.EPOCH, now),
+                    instantOrNull(next), dialect.instant(now), dialect.instant(now))
             .update() == 1;
     }
 
@@ -81,14 +84,14 @@ final class ScheduleRows {
         return gone;
     }
 
-    boolean pause(String name, boolean paused, @Nullable Instant next, Instant now) {
+    boolean pause(String name, long revision, boolean paused, @Nullable Instant next, Instant now) {
         if (paused) {
-            return jdbc.sql("UPDATE schedules SET paused = ?, updated_at = ? WHERE name = ?")
-                .params(true, dialect.instant(now), name)
+            return jdbc.sql("UPDATE schedules SET paused = ?, updated_at = ? WHERE name = ? AND revision = ?")
+                .params(true, dialect.instant(now), name, revision)
                 .update() == 1;
         }
-        return jdbc.sql("UPDATE schedules SET paused = ?, next_fire_at = ?, updated_at = ? WHERE name = ?")
-            .params(false, instantOrNull(next), dialect.instant(now), name)
+        return jdbc.sql("UPDATE schedules SET paused = ?, next_fire_at = ?, updated_at = ? WHERE name = ? AND revision = ?")
+            .params(false, instantOrNull(next), dialect.instant(now), name, revision)
             .update() == 1;
     }
 
@@ -113,31 +116,33 @@ final class ScheduleRows {
      * the row moved on and changes nothing.
      */
     boolean advance(ScheduleFire fire) {
-        ScheduleCounts add = fire.counts();
         Instant lastFire = fire.jobs().isEmpty() ? null : fire.jobs().getLast().runAt();
         String set = """
-                UPDATE schedules SET last_fire_at = COALESCE(?, last_fire_at), fires = fires + ?,
-                       triggers = triggers + ?, misfires_skipped = misfires_skipped + ?,
+                UPDATE schedules SET last_fire_at = COALESCE(?, last_fire_at), misfires_skipped = misfires_skipped + ?,
                        overlaps_skipped = overlaps_skipped + ?, previous_cancelled = previous_cancelled + ?,
                        updated_at = ?""";
         if (fire.due() == null) {
             return jdbc.sql(set + " WHERE name = ? AND revision = ?")
-                .params(instantOrNull(lastFire), add.fires(), add.triggers(), add.misfiresSkipped(),
-                        add.overlapsSkipped(), add.previousCancelled(), dialect.instant(fire.now()), fire.name(),
-                        fire.revision())
+                .params(instantOrNull(lastFire), fire.misfiresSkipped(), fire.overlapsSkipped(), fire.previousCancelled(),
+                        dialect.instant(fire.now()), fire.name(), fire.revision())
                 .update() == 1;
         }
         return jdbc.sql(set + ", next_fire_at = ? WHERE name = ? AND revision = ? AND NOT paused AND next_fire_at = ?")
-            .params(instantOrNull(lastFire), add.fires(), add.triggers(), add.misfiresSkipped(), add.overlapsSkipped(),
-                    add.previousCancelled(), dialect.instant(fire.now()), instantOrNull(fire.next()), fire.name(),
-                    fire.revision(), dialect.instant(fire.due()))
+            .params(instantOrNull(lastFire), fire.misfiresSkipped(), fire.overlapsSkipped(), fire.previousCancelled(),
+                    dialect.instant(fire.now()), instantOrNull(fire.next()), fire.name(), fire.revision(),
+                    dialect.instant(fire.due()))
             .update() == 1;
     }
 
-    /** Records the job that holds the last fire's key (the one inserted, or one there before) as the previous run. */
-    void lastJob(String name, String idempotencyKey) {
-        jdbc.sql("UPDATE schedules SET last_job_id = (SELECT id FROM jobs WHERE idempotency_key = ?) WHERE name = ?")
-            .params(idempotencyKey, name)
+    /**
+     * Counts the jobs a fire inserted, and records the job that holds its last key (the one
+     * inserted, or one there before) as the previous run.
+     */
+    void fired(ScheduleFire fire, int inserted) {
+        String counted = fire.due() == null ? "triggers = triggers + ?" : "fires = fires + ?";
+        jdbc.sql("UPDATE schedules SET last_job_id = (SELECT id FROM jobs WHERE idempotency_key = ?), " + counted
+                + " WHERE name = ?")
+            .params(fire.jobs().getLast().idempotencyKey(), inserted, fire.name())
             .update();
     }
 

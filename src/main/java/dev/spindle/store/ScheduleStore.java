@@ -42,11 +42,12 @@ public interface ScheduleStore {
     List<String> deleteConfiguredExcept(Collection<String> configured);
 
     /**
-     * Pauses a schedule, or resumes it from {@code next} (the fire times while it was paused are not fired).
+     * Pauses a schedule still at {@code revision}, or resumes it from {@code next} (the fire times
+     * while it was paused are not fired).
      *
-     * @return false when there is none
+     * @return false when it is gone or at another revision
      */
-    boolean pauseSchedule(String name, boolean paused, @Nullable Instant next, Instant now);
+    boolean pauseSchedule(String name, long revision, boolean paused, @Nullable Instant next, Instant now);
 
     /** Up to {@code limit} schedules not paused whose next fire time has come, earliest first. */
     List<Schedule> dueSchedules(Instant now, int limit);
@@ -55,7 +56,7 @@ public interface ScheduleStore {
     Optional<Instant> nextFireAt();
 
     /**
-     * Applies a fire: moves the schedule on, adds to its counts and inserts its jobs, in one
+     * Applies a fire: moves the schedule on, inserts its jobs and adds to its counts, in one
      * transaction, if the schedule is still at the fire's revision (and, unless it is a trigger, not
      * paused and still due at {@code fire.due()}); else changes nothing. Of the nodes that fire the same
      * time, one applies it.

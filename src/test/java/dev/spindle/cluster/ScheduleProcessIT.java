@@ -117,6 +117,7 @@ class ScheduleProcessIT {
                 + "latest submission %.0f ms after its fire time%n", expected.size(), start, last, byNode, victim.node,
                 killedAt, lagMs);
         assertThat(byNode.values().stream().filter(n -> n > 0).count()).as("more than one node fired").isGreaterThan(1);
+        assertThat(lagMs).as("every job submitted well within the misfire grace of its time").isLessThan(1000);
         assertThat(byNode.values().stream().mapToLong(Long::longValue).sum()).isLessThanOrEqualTo(expected.size());
         await().atMost(Duration.ofSeconds(60)).until(() -> schema.jdbc
             .sql("SELECT COUNT(*) FROM " + SCHEMA + ".jobs WHERE state = 'SUCCEEDED'").query(Long.class).single() == expected.size());

@@ -116,6 +116,29 @@ class FirePlanTests {
     }
 
     @Test
+    void aVeryLongOutageStillRunsTheLatestMissedTimes() {
+        // every second, down for 20 days: run_once runs the latest missed time, catch_up the latest
+        // three within its window, as after a short outage
+        Instant now = T0.plus(Duration.ofDays(20));
+        Instant lastMissed = now.minus(GRACE).minusSeconds(1);
+        ScheduleDefinition once = new ScheduleDefinition("* * * * * *", "UTC",
+                new ScheduledJob("noop", null, null, null, null, null, null), MisfirePolicy.RUN_ONCE, null, 10,
+                OverlapPolicy.ALLOW);
+        FirePlan plan = FirePlan.of(once, once.fireTimes(), T0, now, GRACE, false);
+        assertThat(plan.submit().getFirst()).isEqualTo(lastMissed);
+        assertThat(plan.submit()).hasSize(12);
+        assertThat(plan.misfiresSkipped()).isGreaterThanOrEqualTo(FirePlan.MAX_WALK);
+
+        ScheduleDefinition windowed = new ScheduleDefinition("* * * * * *", "UTC",
+                new ScheduledJob("noop", null, null, null, null, null, null), MisfirePolicy.CATCH_UP,
+                Duration.ofMinutes(1), 3, OverlapPolicy.ALLOW);
+        FirePlan caught = FirePlan.of(windowed, windowed.fireTimes(), T0, now, GRACE, false);
+        assertThat(caught.submit().subList(0, 3)).containsExactly(lastMissed.minusSeconds(2), lastMissed.minusSeconds(1),
+                lastMissed);
+        assertThat(caught.next()).isEqualTo(now.plusSeconds(1));
+    }
+
+    @Test
     void aVeryLongOutageIsWalkedOnlySoFar() {
         // a schedule every second, down for 20 days: 1.7 million fire times missed
         ScheduleDefinition everySecond = new ScheduleDefinition("* * * * * *", "UTC",
@@ -123,7 +146,7 @@ class FirePlanTests {
                 OverlapPolicy.ALLOW);
         Instant now = T0.plus(Duration.ofDays(20));
         FirePlan plan = FirePlan.of(everySecond, everySecond.fireTimes(), T0, now, GRACE, false);
-        assertThat(plan.misfiresSkipped()).isEqualTo(FirePlan.MAX_WALK + 1);
+        assertThat(plan.misfiresSkipped()).as("a lower bound").isEqualTo(FirePlan.MAX_WALK);
         assertThat(plan.submit()).hasSize(11).allSatisfy(at -> assertThat(at).isBetween(now.minus(GRACE), now));
         assertThat(plan.next()).isEqualTo(now.plusSeconds(1));
         assertThat(List.copyOf(plan.submit())).isSorted();

@@ -11,6 +11,7 @@ import dev.spindle.Api.Response;
 import dev.spindle.MutableClock;
 import dev.spindle.SpindleTest;
 import dev.spindle.TestHandlers.GateHandler;
+import dev.spindle.store.ScheduleStore;
 import dev.spindle.tcp.RespServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -65,6 +66,9 @@ class ScheduleTests {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    ScheduleStore store;
 
     Api api;
 
@@ -164,6 +168,8 @@ class ScheduleTests {
         assertRefused(schedule("bad", "@hourly", "\"overlap\": \"never\""), "overlap: must be allow, skip or cancel_previous");
         assertRefused(schedule("bad", "@hourly", "\"catchUpLimit\": 5"), "catchUpLimit: only for misfire catch_up");
         assertRefused(schedule("bad", "@hourly", "\"misfire\": \"catch_up\", \"catchUpLimit\": 0"), "catchUpLimit: must be from 1");
+        assertRefused(schedule("bad", "@hourly", "\"misfire\": \"catch_up\", \"catchUpWindow\": \"PT100000000000000000S\""),
+                "catchUpWindow: must be more than PT0S and at most");
         assertRefused(schedule("Bad Name", "@hourly", ""), "name: must be");
         assertRefused("{\"cron\": \"@hourly\", \"job\": {\"type\": \"noop\"}}", "name: must be given");
         assertRefused("{\"name\": \"bad\", \"cron\": \"@hourly\"}", "job: must be given");
@@ -249,14 +255,60 @@ class ScheduleTests {
         api.delete("/api/v1/schedules/berlin-hourly");
     }
 
+    @Test
+    void newYorkAcrossBothTransitionsThroughTheTicker() {
+        CLOCK.set(Instant.parse("2026-03-07T00:00:00Z"));
+        create(schedule("ny-half-two", "0 30 2 * * *", "\"zone\": \"America/New_York\", \"overlap\": \"allow\""));
+        create(schedule("ny-hourly", "0 0 * * * *", "\"zone\": \"America/New_York\", \"overlap\": \"allow\""));
+        runTicksUntil(Instant.parse("2026-03-08T08:30:00Z"), "ny-half-two", "ny-hourly");
+        assertThat(fired("ny-half-two")).containsExactly(Instant.parse("2026-03-07T07:30:00Z"),
+                Instant.parse("2026-03-08T07:00:00Z"));
+        assertThat(fired("ny-hourly")).filteredOn(at -> at.isAfter(Instant.parse("2026-03-08T04:30:00Z")))
+            .containsExactly(Instant.parse("2026-03-08T05:00:00Z"), Instant.parse("2026-03-08T06:00:00Z"),
+                    Instant.parse("2026-03-08T07:00:00Z"), Instant.parse("2026-03-08T08:00:00Z"));
+
+        api.post("/api/v1/schedules/ny-half-two/pause", "");
+        api.post("/api/v1/schedules/ny-hourly/pause", "");
+        CLOCK.set(Instant.parse("2026-11-01T03:30:00Z"));
+        api.post("/api/v1/schedules/ny-half-two/resume", "");
+        api.post("/api/v1/schedules/ny-hourly/resume", "");
+        runTicksUntil(Instant.parse("2026-11-01T08:30:00Z"), "ny-half-two", "ny-hourly");
+        assertThat(fired("ny-half-two")).filteredOn(at -> at.isAfter(Instant.parse("2026-11-01T00:00:00Z")))
+            .containsExactly(Instant.parse("2026-11-01T07:30:00Z"));
+        assertThat(fired("ny-hourly")).filteredOn(at -> at.isAfter(Instant.parse("2026-11-01T03:30:00Z")))
+            .containsExactly(Instant.parse("2026-11-01T04:00:00Z"), Instant.parse("2026-11-01T05:00:00Z"),
+                    Instant.parse("2026-11-01T07:00:00Z"), Instant.parse("2026-11-01T08:00:00Z"));
+        api.delete("/api/v1/schedules/ny-half-two");
+        api.delete("/api/v1/schedules/ny-hourly");
+    }
+
+    @Test
+    void aScheduleThatCannotFireHereLeavesTheOthersFiring() {
+        Instant t0 = CLOCK.instant();
+        // as a node without the job's type sees a schedule another version stored: it stays due
+        ScheduleDefinition gone = new ScheduleDefinition("* * * * * *", "UTC",
+                new ScheduledJob("gone", null, "held", null, null, null, null), MisfirePolicy.SKIP, null, 10,
+                OverlapPolicy.ALLOW);
+        store.insertSchedule("elsewhere", gone, ScheduleSource.API, t0.plusSeconds(1), t0);
+        create(schedule("beside", "* * * * * *", "\"overlap\": \"allow\""));
+        tickAt(t0.plusSeconds(1));
+        assertThat(fired("beside")).containsExactly(t0.plusSeconds(1));
+        assertThat(fired("elsewhere")).isEmpty();
+        JsonNode stuck = api.get("/api/v1/schedules/elsewhere").body();
+        assertThat(stuck.path("nextFireTimes").get(0).asString()).isEqualTo(t0.plusSeconds(1).toString());
+        assertThat(stuck.path("counts").path("fires").asLong()).isZero();
+        api.delete("/api/v1/schedules/elsewhere");
+        api.delete("/api/v1/schedules/beside");
+    }
+
     /**
-     * Moves the clock in steps of five minutes (and onto each next fire time the schedules show, so
-     * that every fire is on time), ticking at each.
+     * Moves the clock onto each next fire time the schedules show (so that every fire is on time),
+     * ticking at each, until {@code end}: what fires is what the ticker found due.
      */
     private void runTicksUntil(Instant end, String... names) {
         Instant at = CLOCK.instant();
         while (at.isBefore(end)) {
-            Instant step = at.plus(Duration.ofMinutes(5));
+            Instant step = end;
             for (String name : names) {
                 JsonNode next = api.get("/api/v1/schedules/" + name).body().path("nextFireTimes").path(0);
                 if (!next.isMissingNode()) {

@@ -54,7 +54,7 @@ abstract class ScheduleStoreContractTests {
     }
 
     ScheduleFire fire(String name, long revision, Instant due, NewJob job) {
-        return new ScheduleFire(name, revision, due, due.plusSeconds(1), List.of(job), new ScheduleCounts(1, 0, 0, 0, 0), now);
+        return new ScheduleFire(name, revision, due, due.plusSeconds(1), List.of(job), 0, 0, 0, now);
     }
 
     Schedule schedule(String name) {
@@ -78,20 +78,25 @@ abstract class ScheduleStoreContractTests {
         assertThat(kept.definition()).isEqualTo(definition);
         assertThat(kept.source()).isEqualTo(ScheduleSource.CONFIG);
         assertThat(kept.nextFireAt()).isEqualTo(now.plusSeconds(60));
-        assertThat(kept.revision()).isEqualTo(1);
+        assertThat(kept.revision()).as("the creation time in microseconds").isEqualTo(now.toEpochMilli() * 1000);
         assertThat(kept.counts()).isEqualTo(ScheduleCounts.NONE);
+    }
+
+    long revision(String name) {
+        return schedule(name).revision();
     }
 
     @Test
     void aFireAppliesOnceWhenTwoNodesFireTheSameTime() throws Exception {
         store.insertSchedule("raced", EVERY_SECOND, ScheduleSource.API, now, now);
+        long revision = revision("raced");
         CyclicBarrier barrier = new CyclicBarrier(2);
         try (ExecutorService nodes = Executors.newFixedThreadPool(2)) {
             for (int race = 0; race < races(); race++) {
                 Instant due = now.plusSeconds(race);
                 List<Future<Integer>> fires = new ArrayList<>();
                 for (int node = 0; node < 2; node++) {
-                    ScheduleFire fire = fire("raced", 1, due, job("raced", due));
+                    ScheduleFire fire = fire("raced", revision, due, job("raced", due));
                     fires.add(nodes.submit(() -> {
                         barrier.await();
                         return store.fireSchedule(fire);
@@ -113,30 +118,38 @@ abstract class ScheduleStoreContractTests {
     @Test
     void aFirePlannedFromAnOlderRevisionOrWhilePausedDoesNotApply() {
         store.insertSchedule("changed", EVERY_SECOND, ScheduleSource.API, now, now);
-        assertThat(store.replaceSchedule("changed", 1, EVERY_SECOND, ScheduleSource.API, now, now)).isTrue();
-        assertThat(store.replaceSchedule("changed", 1, EVERY_SECOND, ScheduleSource.API, now, now))
+        long first = revision("changed");
+        assertThat(store.replaceSchedule("changed", first, EVERY_SECOND, ScheduleSource.API, now, now)).isTrue();
+        assertThat(store.replaceSchedule("changed", first, EVERY_SECOND, ScheduleSource.API, now, now))
             .as("a replace from the old revision").isFalse();
-        assertThat(store.fireSchedule(fire("changed", 1, now, job("changed", now)))).isEqualTo(-1);
-        assertThat(store.fireSchedule(fire("changed", 2, now.minusSeconds(1), job("changed", now))))
+        long second = revision("changed");
+        assertThat(second).isEqualTo(first + 1);
+        assertThat(store.fireSchedule(fire("changed", first, now, job("changed", now)))).isEqualTo(-1);
+        assertThat(store.fireSchedule(fire("changed", second, now.minusSeconds(1), job("changed", now))))
             .as("due at another time").isEqualTo(-1);
+        assertThat(store.pauseSchedule("changed", first, true, null, now)).as("a pause from the old revision").isFalse();
 
-        assertThat(store.pauseSchedule("changed", true, null, now)).isTrue();
-        assertThat(store.fireSchedule(fire("changed", 2, now, job("changed", now)))).isEqualTo(-1);
+        assertThat(store.pauseSchedule("changed", second, true, null, now)).isTrue();
+        assertThat(store.fireSchedule(fire("changed", second, now, job("changed", now)))).isEqualTo(-1);
         assertThat(jobsWithKey("schedule:changed:" + now)).isZero();
 
         // a trigger fires whatever the time, paused or not, and leaves the next fire time as it is
         NewJob triggered = new NewJobBuilder(now).idempotencyKey("schedule:changed:trigger:" + now).build();
-        assertThat(store.fireSchedule(new ScheduleFire("changed", 2, null, null, List.of(triggered),
-                new ScheduleCounts(0, 1, 0, 0, 0), now))).isEqualTo(1);
+        assertThat(store.fireSchedule(new ScheduleFire("changed", second, null, null, List.of(triggered), 0, 0, 1, now)))
+            .isEqualTo(1);
         Schedule after = schedule("changed");
         assertThat(after.lastJobId()).isEqualTo(triggered.id());
-        assertThat(after.counts().triggers()).isEqualTo(1);
+        assertThat(after.counts()).isEqualTo(new ScheduleCounts(0, 1, 0, 0, 1));
         assertThat(after.nextFireAt()).isEqualTo(now);
 
-        assertThat(store.pauseSchedule("changed", false, now.plusSeconds(30), now)).isTrue();
+        assertThat(store.pauseSchedule("changed", second, false, now.plusSeconds(30), now)).isTrue();
         assertThat(schedule("changed").nextFireAt()).isEqualTo(now.plusSeconds(30));
         assertThat(store.deleteSchedule("changed")).isTrue();
-        assertThat(store.fireSchedule(fire("changed", 2, now.plusSeconds(30), job("changed", now.plusSeconds(30)))))
+        assertThat(store.fireSchedule(fire("changed", second, now.plusSeconds(30), job("changed", now.plusSeconds(30)))))
+            .isEqualTo(-1);
+        // created again under the name: a fire planned from the old one does not apply to it
+        store.insertSchedule("changed", EVERY_SECOND, ScheduleSource.API, now.plusSeconds(30), now.plusSeconds(1));
+        assertThat(store.fireSchedule(fire("changed", second, now.plusSeconds(30), job("changed", now.plusSeconds(30)))))
             .isEqualTo(-1);
     }
 
@@ -145,10 +158,14 @@ abstract class ScheduleStoreContractTests {
         store.insertSchedule("taken", EVERY_SECOND, ScheduleSource.API, now, now);
         NewJob holder = job("taken", now);
         store.insert(List.of(holder));
-        assertThat(store.fireSchedule(fire("taken", 1, now, job("taken", now)))).isZero();
+        assertThat(store.fireSchedule(fire("taken", revision("taken"), now, job("taken", now)))).isZero();
         assertThat(jobsWithKey("schedule:taken:" + now)).isEqualTo(1);
         assertThat(schedule("taken").lastJobId()).isEqualTo(holder.id());
         assertThat(schedule("taken").nextFireAt()).isEqualTo(now.plusSeconds(1));
+        assertThat(schedule("taken").counts().fires()).as("no job was inserted").isZero();
+        assertThat(store.fireSchedule(fire("taken", revision("taken"), now.plusSeconds(1), job("taken", now.plusSeconds(1)))))
+            .isEqualTo(1);
+        assertThat(schedule("taken").counts().fires()).isEqualTo(1);
     }
 
     @Test
@@ -157,7 +174,7 @@ abstract class ScheduleStoreContractTests {
         store.insertSchedule("later", EVERY_SECOND, ScheduleSource.API, now.minusSeconds(1), now);
         store.insertSchedule("future", EVERY_SECOND, ScheduleSource.API, now.plusSeconds(7), now);
         store.insertSchedule("stopped", EVERY_SECOND, ScheduleSource.CONFIG, now.minusSeconds(9), now);
-        store.pauseSchedule("stopped", true, null, now);
+        store.pauseSchedule("stopped", revision("stopped"), true, null, now);
         store.insertSchedule("done", EVERY_SECOND, ScheduleSource.CONFIG, null, now);
 
         assertThat(store.dueSchedules(now, 10)).extracting(Schedule::name).containsExactly("late", "later");
