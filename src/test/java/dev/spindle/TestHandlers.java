@@ -91,6 +91,44 @@ public class TestHandlers {
     }
 
     @Bean
+    LinesHandler linesHandler() {
+        return new LinesHandler();
+    }
+
+    /**
+     * {@code spew}: writes {@code payload.mb} megabytes of output, byte {@code i} being
+     * {@code i % 251}, in 64 KB writes: a stream no heap holds.
+     */
+    @Bean
+    JobHandler spewHandler() {
+        return new JobHandler() {
+
+            @Override
+            public String type() {
+                return "spew";
+            }
+
+            @Override
+            public String description() {
+                return "Writes payload.mb megabytes of output (byte i is i % 251).";
+            }
+
+            @Override
+            public JsonNode handle(JobContext context) throws java.io.IOException {
+                long total = context.payload().path("mb").asLong() << 20;
+                byte[] block = new byte[64 * 1024];
+                for (long written = 0; written < total; written += block.length) {
+                    for (int i = 0; i < block.length; i++) {
+                        block[i] = (byte) ((written + i) % 251);
+                    }
+                    context.output().write(block, 0, (int) Math.min(block.length, total - written));
+                }
+                return JsonNodeFactory.instance.numberNode(context.output().size());
+            }
+        };
+    }
+
+    @Bean
     JobHandler bigResultHandler() {
         return new JobHandler() {
 
@@ -109,6 +147,53 @@ public class TestHandlers {
                 return JsonNodeFactory.instance.objectNode().put("blob", "x".repeat(1_100_000));
             }
         };
+    }
+
+    /**
+     * {@code lines}: writes {@code payload.count} NDJSON lines {@code {"i": n}}, logging each
+     * {@code payload.logEvery}th; with {@code payload.holdAfter}, it flushes after that many lines
+     * and waits for {@link #release} before it writes the rest.
+     */
+    public static class LinesHandler implements JobHandler {
+
+        private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("dev.spindle.test.LinesJob");
+
+        public volatile CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public String type() {
+            return "lines";
+        }
+
+        @Override
+        public String description() {
+            return "Writes payload.count NDJSON lines, optionally holding after payload.holdAfter.";
+        }
+
+        @Override
+        public String outputType() {
+            return "application/x-ndjson";
+        }
+
+        @Override
+        public JsonNode handle(JobContext context) throws Exception {
+            int count = context.payload().path("count").asInt();
+            int holdAfter = context.payload().path("holdAfter").asInt(-1);
+            int logEvery = context.payload().path("logEvery").asInt(0);
+            for (int i = 0; i < count; i++) {
+                if (i == holdAfter) {
+                    context.output().flush();
+                    if (!release.await(60, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("never released");
+                    }
+                }
+                context.output().line(JsonNodeFactory.instance.objectNode().put("i", i));
+                if (logEvery > 0 && i % logEvery == 0) {
+                    log.info("wrote line {}", i);
+                }
+            }
+            return JsonNodeFactory.instance.numberNode(count);
+        }
     }
 
     /** {@code counting}: counts how often each job id runs. */

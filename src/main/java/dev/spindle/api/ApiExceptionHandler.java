@@ -88,6 +88,11 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     }
 
     @ExceptionHandler
+    ProblemDetail rangeNotSatisfiable(JobOutputController.RangeNotSatisfiableException ex) {
+        return problem(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "Range not satisfiable", ex.getMessage());
+    }
+
+    @ExceptionHandler
     ProblemDetail notFound(ScheduleNotFoundException ex) {
         return problem(HttpStatus.NOT_FOUND, "Schedule not found", ex.getMessage());
     }

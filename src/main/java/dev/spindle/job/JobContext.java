@@ -59,4 +59,11 @@ public interface JobContext {
      * @throws InvalidJobException when a child is not valid (none of this call's is added)
      */
     int addChildren(List<JobRequest> children);
+
+    /**
+     * This attempt's output: bytes or NDJSON lines, stored in chunks as they are written and served
+     * at {@code GET /api/v1/jobs/{id}/output}. What the handler logs on its thread is kept beside
+     * it, at {@code …/log}.
+     */
+    JobOutput output();
 }

@@ -23,6 +23,11 @@ public interface JobHandler {
      *
      * @throws IllegalArgumentException naming what is wrong with the payload
      */
+    /** The media type of what the handler writes to {@link JobContext#output()}, as the API serves it. */
+    default String outputType() {
+        return "application/octet-stream";
+    }
+
     default void validate(JsonNode payload) {
     }
 

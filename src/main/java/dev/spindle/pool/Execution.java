@@ -9,6 +9,8 @@ import java.util.function.DoubleConsumer;
 
 import dev.spindle.job.Job;
 import dev.spindle.job.JobContext;
+import dev.spindle.job.JobOutput;
+import dev.spindle.output.JobStreams;
 import dev.spindle.job.JobRequest;
 import dev.spindle.job.WorkflowAccess;
 import org.jspecify.annotations.Nullable;
@@ -38,6 +40,8 @@ final class Execution implements JobContext {
 
     private volatile @Nullable WorkflowAccess workflow;
 
+    private volatile JobStreams.@Nullable Attempt streams;
+
     /** The number of the next child this attempt adds. */
     private final AtomicInteger nextChild = new AtomicInteger();
 
@@ -46,7 +50,9 @@ final class Execution implements JobContext {
     }
 
     /** Called once the job is claimed: the attempt may now run. */
-    void claimed(Job job, Instant deadline, DoubleConsumer progressSink, @Nullable WorkflowAccess workflow) {
+    void claimed(Job job, Instant deadline, DoubleConsumer progressSink, @Nullable WorkflowAccess workflow,
+            JobStreams.Attempt streams) {
+        this.streams = streams;
         this.job = job;
         this.deadline = deadline;
         this.progressSink = progressSink;
@@ -128,6 +134,19 @@ final class Execution implements JobContext {
             throw new IllegalArgumentException("progress must be between 0 and 1, was " + fraction);
         }
         progressSink.accept(fraction);
+    }
+
+    @Override
+    public JobOutput output() {
+        return streams().output();
+    }
+
+    JobStreams.Attempt streams() {
+        JobStreams.Attempt attempt = streams;
+        if (attempt == null) {
+            throw new IllegalStateException("Job " + id + " has not been claimed");
+        }
+        return attempt;
     }
 
     @Override

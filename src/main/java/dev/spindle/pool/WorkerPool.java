@@ -35,6 +35,7 @@ import dev.spindle.job.JobMetrics.Outcome;
 import dev.spindle.job.JobWatchers;
 import dev.spindle.job.WorkflowAccess;
 import dev.spindle.memory.MemoryMonitor;
+import dev.spindle.output.JobStreams;
 import dev.spindle.memory.OutOfMemoryExit;
 import dev.spindle.pool.Execution.Stop;
 import dev.spindle.store.Claim;
@@ -159,10 +160,15 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
     /** Workflow steps read their dependencies' results and add children through it (looked up late: it needs the pool). */
     private final ObjectProvider<WorkflowAccess> workflows;
 
+    /** Each attempt's output and log streams. */
+    private final JobStreams outputs;
+
     WorkerPool(JobStore store, StoreMigrations migrations, JobHandlers handlers, JobWatchers watchers, PoolProperties properties,
             ClusterProperties cluster, JobProperties jobProperties, NodeProperties nodeProperties, JobMetrics metrics,
-            MeterRegistry meters, MemoryMonitor memory, Clock clock, ObjectProvider<WorkflowAccess> workflows) {
+            MeterRegistry meters, MemoryMonitor memory, Clock clock, ObjectProvider<WorkflowAccess> workflows,
+            JobStreams outputs) {
         this.store = store;
+        this.outputs = outputs;
         this.workflows = workflows;
         this.migrations = migrations;
         this.handlers = handlers;
@@ -530,7 +536,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
                 lastProgress[0] = now;
                 writer.progress(job.id(), job.fencingToken(), fraction);
             }
-        }, job.workflowId() == null ? null : workflows.getIfAvailable());
+        }, job.workflowId() == null ? null : workflows.getIfAvailable(), outputs.open(job.id(), job.fencingToken()));
         executions.put(job.id(), execution);
         // a cancel recorded after this claim whose interrupt came before the registration above
         Instant cancelled = recentCancels.getIfPresent(job.id());
@@ -583,6 +589,15 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         }
         boolean ownOutcome = execution.stop(Stop.COMPLETED);
         Thread.interrupted();
+        // the output is whole in the store before the outcome is: a reader that sees the job ended
+        // reads all of it
+        JobStreams.Attempt streams = execution.streams();
+        streams.finish();
+        if (streams.overflowed()) {
+            // whatever the handler did with the refused write
+            failure = JobFailure.permanent("output_too_large",
+                    "The job wrote past spindle.output.max-size (" + outputs.maxSize() + "); what came before is kept");
+        }
         Stop reason = execution.stopReason();
         Completion completion = ownOutcome || reason == null ? outcome(job, result, failure) : stopped(job, reason);
         logAttempt(job, completion);

@@ -55,7 +55,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * database's file lock; reads run on their own connections beside it (WAL).
  */
 @Repository
-class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore {
+class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore, OutputStore {
 
     private static final Logger log = LoggerFactory.getLogger(JdbcJobStore.class);
 
@@ -746,7 +746,11 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
                 .params(dialect.instant(cutoff), limit)
                 .query(String.class)
                 .list();
-            return ids.isEmpty() ? 0 : jdbc.sql("DELETE FROM jobs WHERE id IN (:ids)").param("ids", ids).update();
+            if (ids.isEmpty()) {
+                return 0;
+            }
+            jdbc.sql("DELETE FROM job_chunks WHERE job_id IN (:ids)").param("ids", ids).update();
+            return jdbc.sql("DELETE FROM jobs WHERE id IN (:ids)").param("ids", ids).update();
         });
     }
 
@@ -953,6 +957,49 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
     @Override
     public long countSchedules(boolean paused) {
         return schedules.count(paused);
+    }
+
+    // --- output ---------------------------------------------------------------------------------
+
+    @Override
+    public void appendChunk(String jobId, long fencingToken, Stream stream, Chunk chunk) {
+        write(() -> jdbc.sql("""
+                INSERT INTO job_chunks (job_id, fencing_token, stream, seq, start_offset, data)
+                VALUES (?, ?, ?, ?, ?, ?)""")
+            .params(jobId, fencingToken, stream.column, chunk.seq(), chunk.offset(), chunk.data())
+            .update(), true);
+    }
+
+    @Override
+    public List<Chunk> chunks(String jobId, long fencingToken, Stream stream, int fromSeq, int limit) {
+        return jdbc.sql("""
+                SELECT seq, start_offset, data FROM job_chunks
+                WHERE job_id = ? AND fencing_token = ? AND stream = ? AND seq >= ?
+                ORDER BY seq LIMIT ?""")
+            .params(jobId, fencingToken, stream.column, fromSeq, limit)
+            .query((rs, row) -> new Chunk(rs.getInt(1), rs.getLong(2), rs.getBytes(3)))
+            .list();
+    }
+
+    @Override
+    public int chunkAt(String jobId, long fencingToken, Stream stream, long offset) {
+        return jdbc.sql("""
+                SELECT seq FROM job_chunks WHERE job_id = ? AND fencing_token = ? AND stream = ? AND start_offset <= ?
+                ORDER BY seq DESC LIMIT 1""")
+            .params(jobId, fencingToken, stream.column, offset)
+            .query(Integer.class)
+            .optional()
+            .orElse(0);
+    }
+
+    @Override
+    public long streamSize(String jobId, long fencingToken, Stream stream) {
+        return jdbc.sql("""
+                SELECT COALESCE(MAX(start_offset + length(data)), 0) FROM job_chunks
+                WHERE job_id = ? AND fencing_token = ? AND stream = ?""")
+            .params(jobId, fencingToken, stream.column)
+            .query(Long.class)
+            .single();
     }
 
     // --- rows -----------------------------------------------------------------------------------

@@ -606,6 +606,9 @@ final class WorkflowRows {
         jdbc.sql("DELETE FROM job_dependencies WHERE job_id IN (SELECT id FROM jobs WHERE workflow_id IN (:ids))")
             .param("ids", deleted)
             .update();
+        jdbc.sql("DELETE FROM job_chunks WHERE job_id IN (SELECT id FROM jobs WHERE workflow_id IN (:ids))")
+            .param("ids", deleted)
+            .update();
         jdbc.sql("DELETE FROM jobs WHERE workflow_id IN (:ids)").param("ids", deleted).update();
         return deleted.size();
     }

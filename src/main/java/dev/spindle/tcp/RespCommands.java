@@ -17,7 +17,9 @@ import dev.spindle.job.Job;
 import dev.spindle.job.JobConflictException;
 import dev.spindle.job.JobNotFoundException;
 import dev.spindle.job.InvalidInputException;
+import dev.spindle.output.JobOutputs;
 import dev.spindle.schedule.ScheduleConflictException;
+import dev.spindle.store.OutputStore.Stream;
 import dev.spindle.schedule.ScheduleNotFoundException;
 import dev.spindle.schedule.ScheduleService;
 import dev.spindle.schedule.ScheduleView;
@@ -49,7 +51,7 @@ final class RespCommands {
     /** The commands, for dispatch and for one counter each; {@code WORKFLOW_SUBMIT} is sent as {@code WORKFLOW.SUBMIT}. */
     enum Command {
         PING, SUBMIT, GET, WAIT, CANCEL, STATS, QUIT, WORKFLOW_SUBMIT, WORKFLOW_GET, WORKFLOW_WAIT, WORKFLOW_CANCEL,
-        SCHEDULE_LIST, SCHEDULE_GET, SCHEDULE_TRIGGER;
+        SCHEDULE_LIST, SCHEDULE_GET, SCHEDULE_TRIGGER, OUTPUT, LOG;
 
         String wireName() {
             return name().replace('_', '.');
@@ -67,6 +69,8 @@ final class RespCommands {
 
     private final ScheduleService schedules;
 
+    private final JobOutputs outputs;
+
     private final JsonMapper json;
 
     private final IntakeLimiter limiter;
@@ -75,8 +79,9 @@ final class RespCommands {
 
     private final TcpMetrics metrics;
 
-    RespCommands(JobService jobs, WorkflowService workflows, ScheduleService schedules, JsonMapper json,
-            IntakeLimiter limiter, TcpProperties properties, TcpMetrics metrics) {
+    RespCommands(JobService jobs, WorkflowService workflows, ScheduleService schedules, JobOutputs outputs,
+            JsonMapper json, IntakeLimiter limiter, TcpProperties properties, TcpMetrics metrics) {
+        this.outputs = outputs;
         this.jobs = jobs;
         this.workflows = workflows;
         this.schedules = schedules;
@@ -237,6 +242,15 @@ final class RespCommands {
                     trigger(text(arguments.get(1)), out);
                 }
             }
+            case OUTPUT, LOG -> {
+                if (arguments.size() != 4) {
+                    arity(out, command);
+                }
+                else {
+                    read(command == Command.OUTPUT ? Stream.OUTPUT : Stream.LOG, text(arguments.get(1)),
+                            text(arguments.get(2)), text(arguments.get(3)), out);
+                }
+            }
             case QUIT -> {
                 out.simple("OK");
                 return false;
@@ -326,6 +340,36 @@ final class RespCommands {
         }
         catch (WorkflowNotFoundException | WorkflowConflictException ex) {
             return false;
+        }
+    }
+
+    /** Most bytes one OUTPUT or LOG reply carries. */
+    static final int MAX_READ = 1 << 20;
+
+    private void read(Stream stream, String id, String offset, String length, RespWriter out) {
+        long from;
+        int count;
+        try {
+            from = Long.parseLong(offset);
+            count = Integer.parseInt(length);
+        }
+        catch (NumberFormatException ex) {
+            from = -1;
+            count = -1;
+        }
+        if (from < 0 || count < 0 || count > MAX_READ) {
+            metrics.error("invalid");
+            out.error("ERR offset must be a whole number of bytes from 0, and length from 0 to " + MAX_READ);
+            return;
+        }
+        try {
+            out.bulk(outputs.read(id, stream, from, count));
+        }
+        catch (JobNotFoundException ex) {
+            out.nil();
+        }
+        catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
         }
     }
 

@@ -21,6 +21,7 @@ import java.util.concurrent.locks.LockSupport;
 import dev.spindle.config.TcpProperties;
 import dev.spindle.intake.IntakeLimiter;
 import dev.spindle.job.JobService;
+import dev.spindle.output.JobOutputs;
 import dev.spindle.schedule.ScheduleService;
 import dev.spindle.workflow.WorkflowService;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,6 +62,8 @@ public class RespServer implements SmartLifecycle {
 
     private final ObjectProvider<ScheduleService> schedules;
 
+    private final ObjectProvider<JobOutputs> outputs;
+
     private final JsonMapper json;
 
     private final IntakeLimiter limiter;
@@ -91,7 +94,9 @@ public class RespServer implements SmartLifecycle {
      * answered the WAITs in progress, or a stop would cut those WAITs off instead of answering them.
      */
     RespServer(TcpProperties properties, ObjectProvider<JobService> jobs, ObjectProvider<WorkflowService> workflows,
-            ObjectProvider<ScheduleService> schedules, JsonMapper json, IntakeLimiter limiter, MeterRegistry meters) {
+            ObjectProvider<ScheduleService> schedules, ObjectProvider<JobOutputs> outputs, JsonMapper json,
+            IntakeLimiter limiter, MeterRegistry meters) {
+        this.outputs = outputs;
         this.properties = properties;
         this.jobs = jobs;
         this.workflows = workflows;
@@ -109,7 +114,7 @@ public class RespServer implements SmartLifecycle {
             log.info("RESP listener disabled (spindle.tcp.enabled=false)");
             return;
         }
-        commands = new RespCommands(jobs.getObject(), workflows.getObject(), schedules.getObject(), json, limiter, properties, metrics);
+        commands = new RespCommands(jobs.getObject(), workflows.getObject(), schedules.getObject(), outputs.getObject(), json, limiter, properties, metrics);
         InetSocketAddress address = new InetSocketAddress(properties.address(), properties.port());
         try {
             ServerSocket socket = new ServerSocket();

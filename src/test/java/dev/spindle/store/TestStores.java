@@ -41,6 +41,7 @@ final class TestStores {
         jdbc.update("DELETE FROM workflows");
         jdbc.update("DELETE FROM queues");
         jdbc.update("DELETE FROM schedules");
+        jdbc.update("DELETE FROM job_chunks");
         return new JdbcJobStore(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)), JSON,
                 new StoreWrites(), queues);
     }

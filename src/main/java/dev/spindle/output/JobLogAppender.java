@@ -1,0 +1,73 @@
+package dev.spindle.output;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.PatternLayout;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps what a job logs on its thread (the lines that carry its id in the MDC) in its log stream,
+ * bounded by {@code spindle.output.max-log-size}. Attached to Logback's root logger; attached again
+ * when an attempt starts if a logging reset (another application context starting in the same
+ * JVM) removed it.
+ */
+@Component
+class JobLogAppender extends AppenderBase<ILoggingEvent> implements DisposableBean {
+
+    static final String MDC_KEY = "jobId";
+
+    private final JobStreams streams;
+
+    private final PatternLayout layout = new PatternLayout();
+
+    JobLogAppender(JobStreams streams) {
+        this.streams = streams;
+        setName("spindle-job-log");
+        LoggerContext context = context();
+        if (context != null) {
+            setContext(context);
+            layout.setContext(context);
+            layout.setPattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSSX,UTC} %-5level %logger{40} - %msg%n%ex{5}");
+            layout.start();
+            start();
+            streams.onOpen(this::attach);
+            attach();
+        }
+    }
+
+    private static LoggerContext context() {
+        return LoggerFactory.getILoggerFactory() instanceof LoggerContext context ? context : null;
+    }
+
+    private void attach() {
+        LoggerContext context = context();
+        if (context != null) {
+            Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+            if (!root.isAttached(this)) {
+                root.addAppender(this);
+            }
+        }
+    }
+
+    @Override
+    protected void append(ILoggingEvent event) {
+        String jobId = event.getMDCPropertyMap().get(MDC_KEY);
+        if (jobId != null) {
+            streams.log(jobId, layout.doLayout(event));
+        }
+    }
+
+    @Override
+    public void destroy() {
+        LoggerContext context = context();
+        if (context != null) {
+            context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).detachAppender(this);
+        }
+        stop();
+    }
+}
