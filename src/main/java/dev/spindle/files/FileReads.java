@@ -1,0 +1,162 @@
+package dev.spindle.files;
+
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.JsonNodeFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * What a {@code files} job does to one file, read through an interruptible channel (a cancel stops
+ * a read inside a large file at once) in 64 KB reads, freshly allocated per file (see
+ * {@code BufferReuseBenchmark}: reuse did not pay). Each adds the bytes it has read to
+ * {@code done} as it goes.
+ */
+final class FileReads {
+
+    static final int BUFFER = 64 * 1024;
+
+    private FileReads() {
+    }
+
+    static ObjectNode checksum(Path file, AtomicLong done) throws IOException {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        }
+        catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+        long size = 0;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+            int n;
+            while ((n = channel.read(buffer)) >= 0) {
+                sha256.update(buffer.array(), 0, n);
+                buffer.clear();
+                size += n;
+                done.addAndGet(n);
+            }
+        }
+        return JsonNodeFactory.instance.objectNode().put("size", size).put("sha256", HexFormat.of().formatHex(sha256.digest()));
+    }
+
+    /** Newline bytes, as {@code wc -l} counts them. */
+    static ObjectNode lines(Path file, AtomicLong done) throws IOException {
+        long lines = 0;
+        long size = 0;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+            byte[] bytes = buffer.array();
+            int n;
+            while ((n = channel.read(buffer)) >= 0) {
+                for (int i = 0; i < n; i++) {
+                    if (bytes[i] == '\n') {
+                        lines++;
+                    }
+                }
+                buffer.clear();
+                size += n;
+                done.addAndGet(n);
+            }
+        }
+        return JsonNodeFactory.instance.objectNode().put("size", size).put("lines", lines);
+    }
+
+    /**
+     * Lines in which {@code pattern} finds a match, as {@code grep -c} counts them: lines end at a
+     * newline only, a last line without one is a line; read as UTF-8, malformed bytes replaced. The
+     * first {@code maxMatches} of them with their numbers.
+     */
+    static ObjectNode grep(Path file, Pattern pattern, int maxMatches, AtomicLong done) throws IOException {
+        long matches = 0;
+        long number = 0;
+        ArrayNode first = JsonNodeFactory.instance.arrayNode();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+                Reader reader = new InputStreamReader(Channels.newInputStream(new CountingChannel(channel, done)),
+                        StandardCharsets.UTF_8.newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPLACE)
+                            .onUnmappableCharacter(CodingErrorAction.REPLACE))) {
+            char[] chars = new char[BUFFER];
+            StringBuilder line = new StringBuilder();
+            Matcher matcher = pattern.matcher("");
+            int n;
+            boolean pending = false;
+            while ((n = reader.read(chars)) >= 0) {
+                int from = 0;
+                for (int i = 0; i < n; i++) {
+                    if (chars[i] == '\n') {
+                        line.append(chars, from, i - from);
+                        from = i + 1;
+                        number++;
+                        if (matcher.reset(line).find()) {
+                            matches++;
+                            match(first, maxMatches, number, line);
+                        }
+                        line.setLength(0);
+                        pending = false;
+                    }
+                }
+                if (from < n) {
+                    line.append(chars, from, n - from);
+                    pending = true;
+                }
+            }
+            if (pending) {
+                number++;
+                if (matcher.reset(line).find()) {
+                    matches++;
+                    match(first, maxMatches, number, line);
+                }
+            }
+            ObjectNode result = JsonNodeFactory.instance.objectNode().put("size", channel.size()).put("matches", matches);
+            result.set("lines", first);
+            return result;
+        }
+    }
+
+    private static void match(ArrayNode first, int maxMatches, long number, CharSequence line) {
+        if (first.size() < maxMatches) {
+            String text = line.length() <= 1000 ? line.toString() : line.subSequence(0, 1000).toString();
+            first.addObject().put("n", number).put("text", text);
+        }
+    }
+
+    /** A channel that adds what it reads to a counter. */
+    private record CountingChannel(FileChannel channel, AtomicLong done) implements java.nio.channels.ReadableByteChannel {
+
+        @Override
+        public int read(ByteBuffer target) throws IOException {
+            int n = channel.read(target);
+            if (n > 0) {
+                done.addAndGet(n);
+            }
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return channel.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+}
