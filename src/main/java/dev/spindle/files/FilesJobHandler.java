@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.spindle.config.FilesProperties;
+import dev.spindle.files.FileReads.Buffers;
 import dev.spindle.files.FileWalk.Entry;
 import dev.spindle.files.FileWalk.Walked;
 import dev.spindle.job.JobContext;
@@ -93,8 +94,10 @@ class FilesJobHandler implements JobHandler {
         AtomicLong done = new AtomicLong();
         BlockingQueue<ObjectNode> results = new ArrayBlockingQueue<>(PENDING);
         ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+        // at most parallelism readers at once: as many buffers, reused from file to file
+        BlockingQueue<Buffers> buffers = new ArrayBlockingQueue<>(request.parallelism());
         Thread dispatcher = Thread.ofVirtual().name("files-" + context.jobId()).start(() -> dispatch(walked, request,
-                readers, results, done));
+                readers, results, buffers, done));
         int errors = 0;
         try {
             int written = 0;
@@ -140,19 +143,22 @@ class FilesJobHandler implements JobHandler {
 
     /** Starts a reader per file, at most {@code parallelism} at once. */
     private static void dispatch(Walked walked, FilesRequest request, ExecutorService readers,
-            BlockingQueue<ObjectNode> results, AtomicLong done) {
+            BlockingQueue<ObjectNode> results, BlockingQueue<Buffers> buffers, AtomicLong done) {
         Semaphore slots = new Semaphore(request.parallelism());
         try {
             for (Entry entry : walked.entries()) {
                 slots.acquire();
                 readers.execute(() -> {
+                    Buffers taken = buffers.poll();
+                    Buffers mine = taken == null ? Buffers.allocate() : taken;
                     try {
-                        results.put(read(entry, request, done));
+                        results.put(read(entry, request, mine, done));
                     }
                     catch (InterruptedException ex) {
                         Thread.currentThread().interrupt();
                     }
                     finally {
+                        buffers.offer(mine);
                         slots.release();
                     }
                 });
@@ -163,17 +169,18 @@ class FilesJobHandler implements JobHandler {
         }
     }
 
-    private static ObjectNode read(Entry entry, FilesRequest request, AtomicLong done) throws InterruptedException {
+    private static ObjectNode read(Entry entry, FilesRequest request, Buffers buffers, AtomicLong done)
+            throws InterruptedException {
         ObjectNode line = JsonNodeFactory.instance.objectNode().put("path", entry.name());
         if (entry.failed()) {
             return line.put("error", entry.error());
         }
         try {
             ObjectNode result = switch (request.operation()) {
-                case CHECKSUM -> FileReads.checksum(entry.file(), done);
-                case LINES -> FileReads.lines(entry.file(), done);
+                case CHECKSUM -> FileReads.checksum(entry.file(), buffers, done);
+                case LINES -> FileReads.lines(entry.file(), buffers, done);
                 case GREP -> FileReads.grep(entry.file(), java.util.Objects.requireNonNull(request.pattern()),
-                        request.maxMatches(), done);
+                        request.maxMatches(), buffers, done);
             };
             return line.setAll(result);
         }
