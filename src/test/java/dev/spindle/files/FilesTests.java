@@ -88,6 +88,12 @@ class FilesTests {
         }
     }
 
+    @org.junit.jupiter.api.AfterAll
+    static void removeTree() throws Exception {
+        // rm: the deep directory's paths are longer than Java can open
+        new ProcessBuilder("rm", "-rf", BASE.toString()).inheritIO().start().waitFor();
+    }
+
     Api api() {
         return new Api(port);
     }
@@ -183,6 +189,24 @@ class FilesTests {
             .filter(path -> path.startsWith("d3/sub 3/") && path.substring(path.lastIndexOf('/') + 1).startsWith("file 1"))
             .count();
         assertThat(lines).hasSize((int) expected);
+    }
+
+    @Test
+    void aWorkflowFansOutOverDirectoriesAndGathersThem() {
+        Api api = api();
+        String workflow = api.submitWorkflow("""
+                {"name": "dir-sums", "steps": [
+                  {"id": "sum", "type": "fanout", "payload": {"type": "files", "payloads": [
+                    {"root": "tree", "path": "d1", "operation": "checksum"},
+                    {"root": "tree", "path": "d2", "operation": "checksum"}]}},
+                  {"id": "total", "type": "collect", "payload": {"of": "sum", "results": true}, "dependsOn": ["sum"]}]}""");
+        JsonNode ended = api.awaitWorkflow(workflow);
+        assertThat(ended.path("state").asString()).as(ended.toString()).isEqualTo("SUCCEEDED");
+        JsonNode total = api.get("/api/v1/jobs/" + Api.step(ended, "total").path("jobId").asString()).body().path("result");
+        assertThat(total.toString()).contains("\"files\":500");
+        Map<String, String> expected = FileTree.sha256sum(TREE);
+        long inDirs = expected.keySet().stream().filter(path -> path.startsWith("d1/") || path.startsWith("d2/")).count();
+        assertThat(inDirs).isEqualTo(1000);
     }
 
     @Test
