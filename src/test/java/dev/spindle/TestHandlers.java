@@ -152,7 +152,8 @@ public class TestHandlers {
     /**
      * {@code lines}: writes {@code payload.count} NDJSON lines {@code {"i": n}}, logging each
      * {@code payload.logEvery}th; with {@code payload.holdAfter}, it flushes after that many lines
-     * and waits for {@link #release} before it writes the rest.
+     * and waits for {@link #release} before it writes the rest; with {@code payload.failFirst}, its
+     * first attempt writes {@code {"failed": 1}} and fails (retryable), after the release if it holds.
      */
     public static class LinesHandler implements JobHandler {
 
@@ -180,6 +181,14 @@ public class TestHandlers {
             int count = context.payload().path("count").asInt();
             int holdAfter = context.payload().path("holdAfter").asInt(-1);
             int logEvery = context.payload().path("logEvery").asInt(0);
+            if (context.payload().path("failFirst").asBoolean() && context.attempt() == 1) {
+                context.output().line(JsonNodeFactory.instance.objectNode().put("failed", 1));
+                context.output().flush();
+                if (holdAfter >= 0 && !release.await(60, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("never released");
+                }
+                throw JobFailure.retryable("first_attempt", "the first attempt fails");
+            }
             for (int i = 0; i < count; i++) {
                 if (i == holdAfter) {
                     context.output().flush();

@@ -16,7 +16,8 @@ import org.springframework.validation.annotation.Validated;
  * @param roots directory roots by name ({@code spindle.files.roots.reports: /srv/reports}); a job
  *        names a root and a path under it, and never reads outside it
  * @param maxParallelism the most files one job reads at once
- * @param maxFiles the most files one job takes (its list is walked before it reads them)
+ * @param maxFiles the most files one job takes (its list is walked, and kept, before it reads them: about
+ *        250 bytes of heap each)
  * @param maxMatches the most matching lines a {@code grep} job reports per file
  */
 @Validated
@@ -24,8 +25,8 @@ import org.springframework.validation.annotation.Validated;
 public record FilesProperties(
         @DefaultValue Map<String, Path> roots,
         @DefaultValue("64") @Min(1) @Max(1024) int maxParallelism,
-        @DefaultValue("1000000") @Min(1) int maxFiles,
-        @DefaultValue("1000") @Min(0) int maxMatches) {
+        @DefaultValue("100000") @Min(1) int maxFiles,
+        @DefaultValue("100") @Min(0) int maxMatches) {
 
     public FilesProperties {
         roots = Map.copyOf(roots);

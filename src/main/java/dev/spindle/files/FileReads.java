@@ -8,6 +8,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -31,6 +32,12 @@ final class FileReads {
 
     static final int BUFFER = 64 * 1024;
 
+    /** Characters of a line {@code grep} matches on: the rest of a longer line (a file without newlines) is not kept. */
+    static final int MAX_LINE = 64 * 1024;
+
+    /** Characters of a matching line reported. */
+    static final int MAX_TEXT = 500;
+
     /** One reader's buffers, taken from the job's pool for a file and given back after it. */
     record Buffers(ByteBuffer bytes, char[] chars) {
 
@@ -42,6 +49,14 @@ final class FileReads {
     private FileReads() {
     }
 
+    /**
+     * Opens a file the walk found, not following a link that replaced it since (the walk saw a
+     * regular file there).
+     */
+    private static FileChannel open(Path file) throws IOException {
+        return FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    }
+
     static ObjectNode checksum(Path file, Buffers buffers, AtomicLong done) throws IOException {
         MessageDigest sha256;
         try {
@@ -51,7 +66,7 @@ final class FileReads {
             throw new IllegalStateException(ex);
         }
         long size = 0;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel channel = open(file)) {
             ByteBuffer buffer = buffers.bytes().clear();
             int n;
             while ((n = channel.read(buffer)) >= 0) {
@@ -68,7 +83,7 @@ final class FileReads {
     static ObjectNode lines(Path file, Buffers buffers, AtomicLong done) throws IOException {
         long lines = 0;
         long size = 0;
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel channel = open(file)) {
             ByteBuffer buffer = buffers.bytes().clear();
             byte[] bytes = buffer.array();
             int n;
@@ -96,7 +111,7 @@ final class FileReads {
         long matches = 0;
         long number = 0;
         ArrayNode first = JsonNodeFactory.instance.arrayNode();
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        try (FileChannel channel = open(file);
                 Reader reader = new InputStreamReader(Channels.newInputStream(new CountingChannel(channel, done)),
                         StandardCharsets.UTF_8.newDecoder()
                             .onMalformedInput(CodingErrorAction.REPLACE)
@@ -104,16 +119,17 @@ final class FileReads {
             char[] chars = buffers.chars();
             StringBuilder line = new StringBuilder();
             Matcher matcher = pattern.matcher("");
+            long cut = 0;
             int n;
             boolean pending = false;
             while ((n = reader.read(chars)) >= 0) {
                 int from = 0;
                 for (int i = 0; i < n; i++) {
                     if (chars[i] == '\n') {
-                        line.append(chars, from, i - from);
+                        cut += append(line, chars, from, i - from);
                         from = i + 1;
                         number++;
-                        if (matcher.reset(line).find()) {
+                        if (matcher.reset(new Interruptible(line)).find()) {
                             matches++;
                             match(first, maxMatches, number, line);
                         }
@@ -122,27 +138,75 @@ final class FileReads {
                     }
                 }
                 if (from < n) {
-                    line.append(chars, from, n - from);
+                    cut += append(line, chars, from, n - from);
                     pending = true;
                 }
             }
             if (pending) {
                 number++;
-                if (matcher.reset(line).find()) {
+                if (matcher.reset(new Interruptible(line)).find()) {
                     matches++;
                     match(first, maxMatches, number, line);
                 }
             }
             ObjectNode result = JsonNodeFactory.instance.objectNode().put("size", channel.size()).put("matches", matches);
             result.set("lines", first);
+            if (cut > 0) {
+                result.put("cutChars", cut);
+            }
             return result;
         }
     }
 
+    /** Appends what fits under {@link #MAX_LINE}; returns the characters left out. */
+    private static int append(StringBuilder line, char[] chars, int from, int length) {
+        int room = Math.max(0, MAX_LINE - line.length());
+        line.append(chars, from, Math.min(room, length));
+        return Math.max(0, length - room);
+    }
+
     private static void match(ArrayNode first, int maxMatches, long number, CharSequence line) {
         if (first.size() < maxMatches) {
-            String text = line.length() <= 1000 ? line.toString() : line.subSequence(0, 1000).toString();
+            String text = line.length() <= MAX_TEXT ? line.toString() : line.subSequence(0, MAX_TEXT).toString();
             first.addObject().put("n", number).put("text", text);
+        }
+    }
+
+    /**
+     * A line a pattern is matched on that stops the match when its thread is interrupted (a
+     * pattern that backtracks for ever must not outlive a cancel).
+     */
+    private record Interruptible(CharSequence text) implements CharSequence {
+
+        @Override
+        public char charAt(int index) {
+            if ((index & 0x3ff) == 0 && Thread.currentThread().isInterrupted()) {
+                throw new MatchInterrupted();
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new Interruptible(text.subSequence(start, end));
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
+    }
+
+    /** A match stopped by an interrupt. */
+    static final class MatchInterrupted extends RuntimeException {
+
+        MatchInterrupted() {
+            super("interrupted", null, false, false);
         }
     }
 

@@ -34,6 +34,13 @@ final class FileWalk {
     }
 
     /** @throws IOException when there are more than {@code maxFiles} files */
+    /** @throws java.io.InterruptedIOException when the job is cancelled or times out during the walk */
+    private static void stopIfInterrupted() throws java.io.InterruptedIOException {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new java.io.InterruptedIOException("the walk was stopped");
+        }
+    }
+
     static Walked walk(Path root, Path start, PathMatcher glob, int maxFiles) throws IOException {
         List<Entry> entries = new ArrayList<>();
         long[] bytes = { 0 };
@@ -41,7 +48,14 @@ final class FileWalk {
         Files.walkFileTree(start, EnumSet.noneOf(FileVisitOption.class), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
 
             @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
+                stopIfInterrupted();
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                stopIfInterrupted();
                 if (!attributes.isRegularFile()) {
                     skipped[0]++;
                     return FileVisitResult.CONTINUE;
@@ -58,7 +72,10 @@ final class FileWalk {
             }
 
             @Override
-            public FileVisitResult visitFileFailed(Path file, IOException failure) {
+            public FileVisitResult visitFileFailed(Path file, IOException failure) throws IOException {
+                if (entries.size() == maxFiles) {
+                    throw new IOException("more than " + maxFiles + " files (spindle.files.max-files)");
+                }
                 entries.add(new Entry(file, RootPaths.relative(root, file), 0, failure.toString()));
                 return FileVisitResult.CONTINUE;
             }

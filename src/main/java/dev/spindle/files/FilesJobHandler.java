@@ -79,11 +79,19 @@ class FilesJobHandler implements JobHandler {
     @Override
     public JsonNode handle(JobContext context) throws Exception {
         long began = System.nanoTime();
-        FilesRequest request = FilesRequest.of(context.payload(), properties);
-        Path root = properties.roots().get(request.root()).toRealPath();
+        FilesRequest request;
+        try {
+            request = FilesRequest.of(context.payload(), properties);
+        }
+        catch (IllegalArgumentException ex) {
+            // valid at submit, not with this node's configuration (a root removed, say): no retry helps
+            throw JobFailure.permanent("invalid_payload", ex.getMessage());
+        }
+        Path root;
         Path start;
         Walked walked;
         try {
+            root = properties.roots().get(request.root()).toRealPath();
             start = RootPaths.resolve(root, request.path());
             walked = FileWalk.walk(root, start, request.matcher(), properties.maxFiles());
         }
@@ -96,7 +104,7 @@ class FilesJobHandler implements JobHandler {
         ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
         // at most parallelism readers at once: as many buffers, reused from file to file
         BlockingQueue<Buffers> buffers = new ArrayBlockingQueue<>(request.parallelism());
-        Thread dispatcher = Thread.ofVirtual().name("files-" + context.jobId()).start(() -> dispatch(walked, request,
+        Thread dispatcher = Thread.ofVirtual().name("files-" + context.jobId()).start(() -> dispatch(walked, root, request,
                 readers, results, buffers, done));
         int errors = 0;
         try {
@@ -142,7 +150,7 @@ class FilesJobHandler implements JobHandler {
     }
 
     /** Starts a reader per file, at most {@code parallelism} at once. */
-    private static void dispatch(Walked walked, FilesRequest request, ExecutorService readers,
+    private static void dispatch(Walked walked, Path root, FilesRequest request, ExecutorService readers,
             BlockingQueue<ObjectNode> results, BlockingQueue<Buffers> buffers, AtomicLong done) {
         Semaphore slots = new Semaphore(request.parallelism());
         try {
@@ -152,7 +160,7 @@ class FilesJobHandler implements JobHandler {
                     Buffers taken = buffers.poll();
                     Buffers mine = taken == null ? Buffers.allocate() : taken;
                     try {
-                        results.put(read(entry, request, mine, done));
+                        results.put(read(entry, root, request, mine, done));
                     }
                     catch (InterruptedException ex) {
                         Thread.currentThread().interrupt();
@@ -169,13 +177,18 @@ class FilesJobHandler implements JobHandler {
         }
     }
 
-    private static ObjectNode read(Entry entry, FilesRequest request, Buffers buffers, AtomicLong done)
+    private static ObjectNode read(Entry entry, Path root, FilesRequest request, Buffers buffers, AtomicLong done)
             throws InterruptedException {
         ObjectNode line = JsonNodeFactory.instance.objectNode().put("path", entry.name());
         if (entry.failed()) {
             return line.put("error", entry.error());
         }
         try {
+            // the tree may have changed since the walk: a directory on the way swapped for a link
+            // out of the root (the file itself is opened without following a link)
+            if (!entry.file().toRealPath().startsWith(root)) {
+                return line.put("error", "refused: the file now leads outside its root");
+            }
             ObjectNode result = switch (request.operation()) {
                 case CHECKSUM -> FileReads.checksum(entry.file(), buffers, done);
                 case LINES -> FileReads.lines(entry.file(), buffers, done);
@@ -184,10 +197,14 @@ class FilesJobHandler implements JobHandler {
             };
             return line.setAll(result);
         }
-        catch (java.nio.channels.ClosedByInterruptException ex) {
+        catch (java.nio.channels.ClosedByInterruptException | FileReads.MatchInterrupted ex) {
             throw new InterruptedException("stopped inside " + entry.name());
         }
-        catch (IOException | RuntimeException ex) {
+        catch (StackOverflowError ex) {
+            return line.put("error", "the pattern is too complex for a line of this file (the match overflowed the stack)");
+        }
+        catch (IOException | RuntimeException | Error ex) {
+            // whatever it is, the file gets its line: the writer counts one per file
             return line.put("error", ex.toString());
         }
     }

@@ -36,7 +36,10 @@ record FilesRequest(String root, String path, String glob, Operation operation, 
 
     static final int MAX_PATTERN = 1000;
 
-    static final int MAX_GLOB = 1000;
+    static final int MAX_GLOB = 256;
+
+    /** Wildcards in a glob at most: each is a regular expression's {@code .*}, and many backtrack. */
+    static final int MAX_WILDCARDS = 8;
 
     PathMatcher matcher() {
         return FileSystems.getDefault().getPathMatcher("glob:" + glob);
@@ -69,8 +72,10 @@ record FilesRequest(String root, String path, String glob, Operation operation, 
         String glob = text(payload, "glob", "**", errors);
         if (glob != null) {
             try {
-                if (glob.length() > MAX_GLOB || glob.indexOf('\0') >= 0) {
-                    throw new IllegalArgumentException("at most " + MAX_GLOB + " characters, no NUL");
+                if (glob.length() > MAX_GLOB || glob.indexOf('\0') >= 0
+                        || glob.chars().filter(c -> c == '*' || c == '?').count() > MAX_WILDCARDS) {
+                    throw new IllegalArgumentException("at most " + MAX_GLOB + " characters and " + MAX_WILDCARDS
+                            + " wildcards (* and ? count one each), no NUL");
                 }
                 FileSystems.getDefault().getPathMatcher("glob:" + glob);
             }
@@ -115,7 +120,7 @@ record FilesRequest(String root, String path, String glob, Operation operation, 
         else if (patternText != null) {
             errors.add("pattern: only for operation grep");
         }
-        int maxMatches = number(payload, "maxMatches", Math.min(100, properties.maxMatches()), 0, properties.maxMatches(),
+        int maxMatches = number(payload, "maxMatches", Math.min(10, properties.maxMatches()), 0, properties.maxMatches(),
                 errors);
         int parallelism = number(payload, "parallelism",
                 Math.min(Runtime.getRuntime().availableProcessors(), properties.maxParallelism()), 1,

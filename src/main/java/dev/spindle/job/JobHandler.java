@@ -17,17 +17,17 @@ public interface JobHandler {
     /** One line for {@code GET /api/v1/job-types}. */
     String description();
 
+    /** The media type of what the handler writes to {@link JobContext#output()}, as the API serves it. */
+    default String outputType() {
+        return "application/octet-stream";
+    }
+
     /**
      * Rejects a payload this handler cannot run, so that the submission fails with 400 and nothing
      * is stored.
      *
      * @throws IllegalArgumentException naming what is wrong with the payload
      */
-    /** The media type of what the handler writes to {@link JobContext#output()}, as the API serves it. */
-    default String outputType() {
-        return "application/octet-stream";
-    }
-
     default void validate(JsonNode payload) {
     }
 

@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -12,12 +12,14 @@ import org.springframework.stereotype.Component;
 
 /**
  * Keeps what a job logs on its thread (the lines that carry its id in the MDC) in its log stream,
- * bounded by {@code spindle.output.max-log-size}. Attached to Logback's root logger; attached again
- * when an attempt starts if a logging reset (another application context starting in the same
- * JVM) removed it.
+ * bounded by {@code spindle.output.max-log-size}. Unsynchronized (no lock over every logging call
+ * in the JVM) and never writing to the store itself: a line goes into the attempt's log buffer, which
+ * the flusher and the end of the attempt store. Attached to Logback's root logger; attached (and
+ * started) again when an attempt starts if a logging reset (another application context starting
+ * in the same JVM) removed it.
  */
 @Component
-class JobLogAppender extends AppenderBase<ILoggingEvent> implements DisposableBean {
+class JobLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> implements DisposableBean {
 
     static final String MDC_KEY = "jobId";
 
@@ -48,6 +50,9 @@ class JobLogAppender extends AppenderBase<ILoggingEvent> implements DisposableBe
         LoggerContext context = context();
         if (context != null) {
             Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+            if (!isStarted()) {
+                start();
+            }
             if (!root.isAttached(this)) {
                 root.addAppender(this);
             }

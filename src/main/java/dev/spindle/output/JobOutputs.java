@@ -68,16 +68,20 @@ public class JobOutputs {
 
     /**
      * Copies bytes {@code from} to {@code to} (exclusive; {@code Long.MAX_VALUE}: to the end) of the
-     * stream to {@code out}. Following, it goes on as the stream grows, until its attempt has ended
-     * (a job not started yet is waited for) or {@code spindle.output.max-follow} has passed.
+     * stream to {@code out}: of a complete stream, no more than its size when it was opened (what a
+     * {@code Content-Length} said). Following, it goes on as the stream grows and on into the job's
+     * next attempts (a job not started yet is waited for; an attempt that began and ended between
+     * two looks at the job is not seen), until the job has ended or {@code spindle.output.max-follow}
+     * has passed.
      */
     public void copy(Opened opened, long from, long to, boolean follow, OutputStream out) throws IOException {
         Job job = opened.job();
-        long token = job.fencingToken();
         long deadline = System.nanoTime() + properties.maxFollow().toNanos();
+        long token = job.fencingToken();
+        long end = opened.complete() && !follow ? Math.min(to, opened.size()) : to;
         if (follow && !job.state().isTerminal() && !running(job)) {
-            // not started yet: its first (or next) attempt is the one followed
-            job = awaitStart(job, deadline);
+            // not started yet: its next attempt is the one followed
+            job = awaitAttempt(job, token, deadline);
             if (job == null) {
                 return;
             }
@@ -85,40 +89,66 @@ public class JobOutputs {
         }
         long position = from;
         int seq = store.chunkAt(job.id(), token, opened.stream(), from);
-        boolean lastPass = !follow;
-        while (position < to) {
+        while (position < end) {
             List<Chunk> chunks = store.chunks(job.id(), token, opened.stream(), seq, PAGE);
             for (Chunk chunk : chunks) {
                 seq = chunk.seq() + 1;
                 long start = Math.max(position, chunk.offset());
-                long end = Math.min(to, chunk.end());
-                if (end > start) {
-                    out.write(chunk.data(), (int) (start - chunk.offset()), (int) (end - start));
-                    position = end;
+                long stop = Math.min(end, chunk.end());
+                if (stop > start) {
+                    out.write(chunk.data(), (int) (start - chunk.offset()), (int) (stop - start));
+                    position = stop;
                 }
             }
             if (chunks.size() == PAGE) {
                 continue;
             }
-            if (lastPass) {
+            if (!follow) {
                 return;
             }
             out.flush();
             Job now = jobs.find(job.id()).orElse(null);
-            // the attempt has ended: its stream was stored whole before its outcome; one more read takes the rest
-            lastPass = now == null || now.fencingToken() != token || !running(now);
-            if (!lastPass) {
+            if (now != null && now.fencingToken() == token && running(now)) {
+                // the attempt goes on: wait for more
                 if (System.nanoTime() >= deadline) {
                     return;
                 }
                 pause();
+                continue;
             }
+            // the attempt has ended, and its stream was stored whole before its outcome: what is
+            // left of it, then the next attempt's, if the job goes on
+            List<Chunk> rest;
+            do {
+                rest = store.chunks(job.id(), token, opened.stream(), seq, PAGE);
+                for (Chunk chunk : rest) {
+                    out.write(chunk.data());
+                    seq = chunk.seq() + 1;
+                }
+            }
+            while (rest.size() == PAGE);
+            if (now == null) {
+                return;
+            }
+            // a later attempt (running, or ended already): its stream next; else the job's end, or its next attempt
+            Job next = now.fencingToken() != token ? now : now.state().isTerminal() ? null : awaitAttempt(now, token, deadline);
+            if (next == null) {
+                return;
+            }
+            job = next;
+            token = next.fencingToken();
+            seq = 0;
+            position = 0;
         }
     }
 
-    private @org.jspecify.annotations.Nullable Job awaitStart(Job job, long deadline) {
+    /**
+     * The job once an attempt after the claim {@code token} has begun (it may have ended already),
+     * or once it has ended; null when it is gone or the follow's time is up.
+     */
+    private @org.jspecify.annotations.Nullable Job awaitAttempt(Job job, long token, long deadline) {
         Job now = job;
-        while (now != null && !now.state().isTerminal() && !running(now)) {
+        while (now != null && !now.state().isTerminal() && now.fencingToken() == token) {
             if (System.nanoTime() >= deadline) {
                 return null;
             }

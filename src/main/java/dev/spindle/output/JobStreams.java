@@ -8,6 +8,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.spindle.config.OutputProperties;
 import dev.spindle.job.JobOutput;
@@ -39,6 +40,11 @@ public class JobStreams implements SmartLifecycle {
     private final OutputProperties properties;
 
     private final JsonMapper json;
+
+    /** How often the end of an attempt's streams is tried to store, and the wait between tries (growing). */
+    static final int FINISH_TRIES = 3;
+
+    static final java.time.Duration FINISH_BACKOFF = java.time.Duration.ofMillis(100);
 
     /** The most the closing note of a log may pass {@code spindle.output.max-log-size} by. */
     static final int NOTE_ROOM = 200;
@@ -108,10 +114,11 @@ public class JobStreams implements SmartLifecycle {
         private Attempt(String jobId, long fencingToken) {
             this.jobId = jobId;
             int chunk = (int) properties.chunkSize().toBytes();
-            this.output = new ChunkedStream(store, jobId, fencingToken, Stream.OUTPUT, chunk, properties.maxSize().toBytes());
+            this.output = new ChunkedStream(store, jobId, fencingToken, Stream.OUTPUT, chunk, properties.maxSize().toBytes(),
+                    false);
             // room past the limit for the note that says how many lines were not kept
             this.log = new ChunkedStream(store, jobId, fencingToken, Stream.LOG, chunk,
-                    properties.maxLogSize().toBytes() + NOTE_ROOM);
+                    properties.maxLogSize().toBytes() + NOTE_ROOM, true);
         }
 
         /** What the handler writes to. */
@@ -124,6 +131,7 @@ public class JobStreams implements SmartLifecycle {
             return overflowed;
         }
 
+        /** Keeps a log line in memory (never a store write inside a logging call): the flusher stores it. */
         void log(String line) {
             byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
             try {
@@ -138,27 +146,56 @@ public class JobStreams implements SmartLifecycle {
             droppedLines.incrementAndGet();
         }
 
+        /** The attempt never ran (it could not be started): its streams are dropped. */
+        public void abandon() {
+            open.remove(jobId, this);
+        }
+
         private void flushOlderThan(long nanos) {
             output.flushOlderThan(nanos);
             log.flushOlderThan(nanos);
         }
 
-        /** Stores what is buffered; the attempt's streams are complete. */
-        public void finish() {
+        /**
+         * Stores what is buffered: the attempt's streams are then complete. A store that refuses is
+         * tried again, {@link #FINISH_TRIES} times in all.
+         *
+         * @return false when the output could not be stored whole (the job then fails, retryable)
+         */
+        public boolean finish() {
             open.remove(jobId, this);
             long dropped = droppedLines.get();
-            try {
-                output.flush();
-                if (dropped > 0) {
-                    byte[] note = ("[" + dropped + " more log lines were not kept: spindle.output.max-log-size is "
-                            + properties.maxLogSize() + "]\n").getBytes(StandardCharsets.UTF_8);
+            if (dropped > 0) {
+                byte[] note = ("[" + dropped + " more log lines were not kept: spindle.output.max-log-size is "
+                        + properties.maxLogSize() + "]\n").getBytes(StandardCharsets.UTF_8);
+                try {
                     // the one line that may pass the limit, by at most NOTE_ROOM
                     log.write(note, 0, Math.min(note.length, NOTE_ROOM));
                 }
-                log.flush();
+                catch (OutputTooLargeException ex) {
+                    // the room is taken: the note is left out
+                }
             }
-            catch (RuntimeException | OutputTooLargeException ex) {
-                JobStreams.log.warn("Job {}: the end of its output or log could not be stored: {}", jobId, ex.toString());
+            boolean logStored = stored(log);
+            if (!logStored) {
+                JobStreams.log.warn("Job {}: the end of its log could not be stored", jobId);
+            }
+            return stored(output);
+        }
+
+        private boolean stored(ChunkedStream stream) {
+            for (int tries = 1;; tries++) {
+                try {
+                    stream.flush();
+                    return true;
+                }
+                catch (RuntimeException ex) {
+                    if (tries == FINISH_TRIES) {
+                        JobStreams.log.warn("Job {}: its output could not be stored: {}", jobId, ex.toString());
+                        return false;
+                    }
+                    LockSupport.parkNanos(FINISH_BACKOFF.toNanos() * tries);
+                }
             }
         }
     }

@@ -141,6 +141,14 @@ final class Execution implements JobContext {
         return streams().output();
     }
 
+    /** Drops the attempt's streams, if it had any: it never ran. */
+    void abandonStreams() {
+        JobStreams.Attempt attempt = streams;
+        if (attempt != null) {
+            attempt.abandon();
+        }
+    }
+
     JobStreams.Attempt streams() {
         JobStreams.Attempt attempt = streams;
         if (attempt == null) {

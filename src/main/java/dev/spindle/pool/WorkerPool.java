@@ -515,7 +515,10 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
             catch (RuntimeException | Error ex) {
                 // one job that cannot start fails alone; the loop goes on
                 log.error("Job {} could not be started; failing it: {}", job.id(), ex.toString(), ex);
-                executions.remove(job.id());
+                Execution failed = executions.remove(job.id());
+                if (failed != null) {
+                    failed.abandonStreams();
+                }
                 slots.ended();
                 writer.complete(Completion.failed(job.id(), job.fencingToken(),
                         new JobError(INTERNAL_ERROR, "The worker pool could not start this job: " + ex), clock.instant())
@@ -592,7 +595,11 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         // the output is whole in the store before the outcome is: a reader that sees the job ended
         // reads all of it
         JobStreams.Attempt streams = execution.streams();
-        streams.finish();
+        boolean whole = streams.finish();
+        if (!whole && !streams.overflowed()) {
+            failure = JobFailure.retryable("output_incomplete",
+                    "The end of the job's output could not be stored (the store refused it); another attempt writes it again");
+        }
         if (streams.overflowed()) {
             // whatever the handler did with the refused write
             failure = JobFailure.permanent("output_too_large",

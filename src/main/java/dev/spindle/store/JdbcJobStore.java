@@ -738,19 +738,40 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
     @Override
     public int deleteFinishedBefore(Instant cutoff, int limit) {
         // ids first, then delete by primary key: a bounded batch whatever the database does with
-        // DELETE ... LIMIT
+        // DELETE ... LIMIT; a workflow's jobs go with their workflow, whole
+        List<String> ids = jdbc.sql(
+                "SELECT id FROM jobs WHERE finished_at < ? AND workflow_id IS NULL ORDER BY finished_at LIMIT ?")
+            .params(dialect.instant(cutoff), limit)
+            .query(String.class)
+            .list();
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        // their output first, in bounded transactions of its own (a job's output may be many rows:
+        // SQLite's one writer is not held for all of them at once)
+        String chunks = """
+                DELETE FROM job_chunks WHERE (job_id, fencing_token, stream, seq) IN
+                    (SELECT c.job_id, c.fencing_token, c.stream, c.seq FROM job_chunks c JOIN jobs j ON j.id = c.job_id
+                     WHERE c.job_id IN (:ids) AND j.finished_at < :cutoff LIMIT :limit)""";
+        while (write(() -> jdbc.sql(chunks)
+            .param("ids", ids)
+            .param("cutoff", dialect.instant(cutoff))
+            .param("limit", CHUNK_DELETE_BATCH)
+            .update()) > 0) {
+            // until none is left
+        }
         return write(() -> {
-            // a workflow's jobs go with their workflow, whole
-            List<String> ids = jdbc.sql(
-                    "SELECT id FROM jobs WHERE finished_at < ? AND workflow_id IS NULL ORDER BY finished_at LIMIT ?")
-                .params(dialect.instant(cutoff), limit)
+            // still finished (a retry may have put one back since): those go, with what is left of their output
+            List<String> finished = jdbc.sql("SELECT id FROM jobs WHERE id IN (:ids) AND finished_at < :cutoff")
+                .param("ids", ids)
+                .param("cutoff", dialect.instant(cutoff))
                 .query(String.class)
                 .list();
-            if (ids.isEmpty()) {
+            if (finished.isEmpty()) {
                 return 0;
             }
-            jdbc.sql("DELETE FROM job_chunks WHERE job_id IN (:ids)").param("ids", ids).update();
-            return jdbc.sql("DELETE FROM jobs WHERE id IN (:ids)").param("ids", ids).update();
+            jdbc.sql("DELETE FROM job_chunks WHERE job_id IN (:ids)").param("ids", finished).update();
+            return jdbc.sql("DELETE FROM jobs WHERE id IN (:ids)").param("ids", finished).update();
         });
     }
 
@@ -961,12 +982,18 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
 
     // --- output ---------------------------------------------------------------------------------
 
+    /** Chunks deleted per statement at retention: a job's output can be thousands of rows. */
+    static final int CHUNK_DELETE_BATCH = 256;
+
     @Override
     public void appendChunk(String jobId, long fencingToken, Stream stream, Chunk chunk) {
+        // only while its attempt holds the job: a writer that lost its lease (or whose job was
+        // deleted) writes nothing a reader would take for the job's output
         write(() -> jdbc.sql("""
                 INSERT INTO job_chunks (job_id, fencing_token, stream, seq, start_offset, data)
-                VALUES (?, ?, ?, ?, ?, ?)""")
-            .params(jobId, fencingToken, stream.column, chunk.seq(), chunk.offset(), chunk.data())
+                SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS
+                    (SELECT 1 FROM jobs WHERE id = ? AND fencing_token = ? AND state = 'RUNNING')""")
+            .params(jobId, fencingToken, stream.column, chunk.seq(), chunk.offset(), chunk.data(), jobId, fencingToken)
             .update(), true);
     }
 
@@ -983,6 +1010,9 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
 
     @Override
     public int chunkAt(String jobId, long fencingToken, Stream stream, long offset) {
+        if (offset == 0) {
+            return 0;
+        }
         return jdbc.sql("""
                 SELECT seq FROM job_chunks WHERE job_id = ? AND fencing_token = ? AND stream = ? AND start_offset <= ?
                 ORDER BY seq DESC LIMIT 1""")
@@ -994,12 +1024,14 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
 
     @Override
     public long streamSize(String jobId, long fencingToken, Stream stream) {
+        // the last chunk's end: one probe of the key's end, not a read of every chunk
         return jdbc.sql("""
-                SELECT COALESCE(MAX(start_offset + length(data)), 0) FROM job_chunks
-                WHERE job_id = ? AND fencing_token = ? AND stream = ?""")
+                SELECT start_offset + length(data) FROM job_chunks
+                WHERE job_id = ? AND fencing_token = ? AND stream = ? ORDER BY seq DESC LIMIT 1""")
             .params(jobId, fencingToken, stream.column)
             .query(Long.class)
-            .single();
+            .optional()
+            .orElse(0L);
     }
 
     // --- rows -----------------------------------------------------------------------------------

@@ -165,14 +165,44 @@ abstract class OutputContractTests {
     }
 
     @Test
+    void aRetriedJobServesItsLastAttemptAndAFollowSpansItsAttempts() throws Exception {
+        String id = api.submit("{\"type\": \"lines\", \"payload\": {\"count\": 5, \"failFirst\": true, \"holdAfter\": 0}}");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+            .until(() -> api.get("/api/v1/jobs/" + id).state().equals("RUNNING"));
+        // the follow begins inside the first attempt (held), and lasts through the second
+        HttpResponse<InputStream> followed = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/jobs/" + id + "/output?follow=true"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        lines.release.countDown();
+        try (InputStream body = followed.body()) {
+            assertThat(new String(body.readAllBytes(), StandardCharsets.UTF_8))
+                .as(() -> "chunks: " + jdbc.sql("SELECT fencing_token, stream, seq, start_offset FROM job_chunks WHERE job_id = ?")
+                    .param(id).query().listOfRows() + "; job " + api.get("/api/v1/jobs/" + id).body())
+                .isEqualTo("{\"failed\":1}\n" + expectedLines(0, 5));
+        }
+        JsonNode job = api.awaitTerminal(id);
+        assertThat(job.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(job.path("attempt").asInt()).isEqualTo(2);
+        assertThat(get("/api/v1/jobs/" + id + "/output").body()).as("the last attempt's").isEqualTo(expectedLines(0, 5));
+    }
+
+    @Test
     void aJobThatWritesPastTheCapFailsWithAClearErrorAndKeepsWhatCameBefore() throws Exception {
         String id = api.submit("{\"type\": \"spew\", \"payload\": {\"mb\": 3}}");
         JsonNode job = api.awaitTerminal(id);
         assertThat(job.path("state").asString()).isEqualTo("FAILED");
         assertThat(job.path("error").path("code").asString()).isEqualTo("output_too_large");
         assertThat(job.path("error").path("message").asString()).contains("spindle.output.max-size");
-        HttpResponse<String> kept = get("/api/v1/jobs/" + id + "/output");
-        assertThat(kept.headers().firstValueAsLong("Content-Length")).hasValue(1 << 20);
+        HttpResponse<byte[]> kept = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/jobs/"
+                + id + "/output")).header("Range", "bytes=1048570-").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(kept.headers().firstValue("Content-Range")).hasValue("bytes 1048570-1048575/" + (1 << 20));
+        // byte i of spew is i % 251: the kept bytes are the first megabyte, in order
+        byte[] tail = kept.body();
+        assertThat(tail).hasSize(6);
+        for (int i = 0; i < tail.length; i++) {
+            assertThat(tail[i] & 0xff).isEqualTo((1048570 + i) % 251);
+        }
         assertThat(api.get("/api/v1/jobs/" + api.submit("{\"type\": \"noop\"}")).status()).isEqualTo(200);
     }
 
