@@ -72,7 +72,10 @@ class InputFuzzTests {
         System.out.println(getClass().getSimpleName() + " seed " + SEED + ", " + cases + " cases (-Dspindle.fuzz.seed="
                 + SEED + ")");
         Random random = new Random(SEED);
-        Generator generate = new Generator(random, "fuzz-" + SEED + "-");
+        // the keys name this run too: a second run on the same database (PostgreSQL's persists) would
+        // otherwise find the first run's jobs under them, and store nothing new for what it is acknowledged
+        String run = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
+        Generator generate = new Generator(random, "fuzz-" + SEED + "-" + run + "-");
         Api api = new Api(port);
         RawHttp raw = new RawHttp(port);
         Set<String> acknowledged = new HashSet<>();

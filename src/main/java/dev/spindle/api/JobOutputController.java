@@ -57,12 +57,13 @@ class JobOutputController {
         long from = 0;
         long to = Long.MAX_VALUE;
         response.setHeader(HttpHeaders.ACCEPT_RANGES, "bytes");
-        if (range != null && !follow) {
+        // a header that is no single byte range (another unit, several ranges) is ignored, as RFC 9110 lets a server do
+        if (range != null && !follow && RANGE.matcher(range.strip()).matches()) {
             long[] bounds = bounds(range, size);
             if (bounds == null) {
                 response.setHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + size);
-                throw new RangeNotSatisfiableException("Range '" + abbreviate(range) + "' is not one byte range within the "
-                        + size + " bytes there are (give bytes=first-last, bytes=first- or bytes=-suffix)");
+                throw new RangeNotSatisfiableException("Range '" + abbreviate(range) + "' is not within the " + size
+                        + " bytes there are (give bytes=first-last, bytes=first- or bytes=-suffix)");
             }
             response.setContentType(opened.contentType());
             from = bounds[0];
