@@ -129,6 +129,21 @@ class HelmChartTests {
     }
 
     @Test
+    void extraVolumesMountADirectoryForTheFilesJobs() {
+        Manifests manifests = render("--set-json",
+                "extraVolumes=[{\"name\": \"reports\", \"persistentVolumeClaim\": {\"claimName\": \"reports\", \"readOnly\": true}}]",
+                "--set-json", "extraVolumeMounts=[{\"name\": \"reports\", \"mountPath\": \"/srv/reports\", \"readOnly\": true}]",
+                "--set", "config.spindle.files.roots.reports=/srv/reports");
+        Map<String, Object> pod = map(manifests.one("Deployment", "spindle"), "spec", "template", "spec");
+        Map<String, Object> mount = named(list(container(manifests), "volumeMounts"), "reports");
+        assertThat(mount).containsEntry("mountPath", "/srv/reports").containsEntry("readOnly", true);
+        assertThat(map(named(list(pod, "volumes"), "reports"), "persistentVolumeClaim")).containsEntry("claimName", "reports");
+        assertThat(named(list(pod, "volumes"), "tmp")).as("the chart's own stay").isNotNull();
+        assertThat(at(applicationConfig(manifests), "spindle", "files", "roots", "reports")).isEqualTo("/srv/reports");
+        assertThat(refusal("--set-json", "extraVolumeMounts=[{\"name\": \"reports\"}]")).contains("mountPath");
+    }
+
+    @Test
     void resourcesAreSet() {
         Map<String, Object> container = container(render());
 
