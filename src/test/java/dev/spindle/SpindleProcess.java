@@ -64,10 +64,11 @@ public final class SpindleProcess implements AutoCloseable {
         String java = ProcessHandle.current().info().command().orElse("java");
         int port = freePort();
         int managementPort = freePort();
+        int tcpPort = freePort();
         List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1"));
         command.addAll(launch);
         command.addAll(List.of("--server.port=" + port, "--management.server.port=" + managementPort,
-                "--spindle.tcp.port=0", "--spindle.node-id=" + node));
+                "--spindle.tcp.port=" + tcpPort, "--spindle.node-id=" + node));
         properties.forEach(property -> command.add("--" + property));
         try {
             Path log = workDir.resolve(node + ".log");
@@ -168,12 +169,44 @@ public final class SpindleProcess implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+    /** Ports handed out by this JVM, never twice. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port free now, below the kernel's ephemeral range: a port the kernel picks for a listener on
+     * port 0 or an outgoing connection (another process's, between this check and the child's bind)
+     * never takes it. (Port 0's own pick, closed and handed on, was taken so once: a node's RESP
+     * listener on port 0 got the port chosen for another node's HTTP server.)
+     */
+    public static int freePort() {
+        int below = ephemeralStart();
+        java.util.Random random = new java.util.Random();
+        for (int tries = 0; tries < 1000; tries++) {
+            int candidate = 10_000 + random.nextInt(Math.max(1, below - 10_000));
+            if (!HANDED_OUT.add(candidate)) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(false);
+                socket.bind(new java.net.InetSocketAddress(candidate));
+                return candidate;
+            }
+            catch (IOException ex) {
+                // in use: another
+            }
         }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
+        throw new IllegalStateException("no free port below " + below + " after 1000 tries");
+    }
+
+    /** Where the kernel's ephemeral ports begin (32768 when it does not say). */
+    private static int ephemeralStart() {
+        try {
+            String range = java.nio.file.Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip();
+            int start = Integer.parseInt(range.split("\\s+")[0]);
+            return start > 11_000 ? start : 32_768;
+        }
+        catch (IOException | RuntimeException ex) {
+            return 32_768;
         }
     }
 }

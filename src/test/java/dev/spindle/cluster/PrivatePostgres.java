@@ -1,8 +1,6 @@
 package dev.spindle.cluster;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipalLookupService;
@@ -61,7 +59,7 @@ final class PrivatePostgres implements AutoCloseable {
             Files.setOwner(parent, users.lookupPrincipalByName("postgres"));
             Files.setOwner(data, users.lookupPrincipalByName("postgres"));
         }
-        PrivatePostgres postgres = new PrivatePostgres(bin, data, freePort());
+        PrivatePostgres postgres = new PrivatePostgres(bin, data, dev.spindle.SpindleProcess.freePort());
         postgres.run("initdb", "-D", data.toString(), "-A", "trust", "-U", "postgres", "--no-sync");
         postgres.start();
         return postgres;
@@ -103,14 +101,5 @@ final class PrivatePostgres implements AutoCloseable {
 
     private static boolean root() {
         return "root".equals(System.getProperty("user.name"));
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
     }
 }
