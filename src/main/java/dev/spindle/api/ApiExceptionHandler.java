@@ -2,18 +2,13 @@ package dev.spindle.api;
 
 import java.util.Arrays;
 
+import dev.spindle.job.ConflictException;
 import dev.spindle.job.InvalidInputException;
-import dev.spindle.schedule.ScheduleConflictException;
-import dev.spindle.schedule.ScheduleNotFoundException;
 import dev.spindle.job.InvalidJobException;
-import dev.spindle.job.JobConflictException;
-import dev.spindle.job.JobNotFoundException;
 import dev.spindle.workflow.InvalidWorkflowException;
-import dev.spindle.workflow.WorkflowConflictException;
-import dev.spindle.workflow.WorkflowNotFoundException;
 import dev.spindle.job.JsonFaults;
+import dev.spindle.job.NotFoundException;
 import dev.spindle.job.OverloadedException;
-import dev.spindle.queue.QueueNotFoundException;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -77,44 +72,21 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return problem(HttpStatus.BAD_REQUEST, "Invalid request", ex.getMessage());
     }
 
+    /** Any kind of thing that is not there: a job, a workflow, a queue, a schedule. */
     @ExceptionHandler
-    ProblemDetail notFound(JobNotFoundException ex) {
-        return problem(HttpStatus.NOT_FOUND, "Job not found", ex.getMessage());
+    ProblemDetail notFound(NotFoundException ex) {
+        return problem(HttpStatus.NOT_FOUND, ex.title(), ex.getMessage());
     }
 
+    /** What does not fit a job's, a workflow's or a schedule's state. */
     @ExceptionHandler
-    ProblemDetail notFound(QueueNotFoundException ex) {
-        return problem(HttpStatus.NOT_FOUND, "Queue not found", ex.getMessage());
+    ProblemDetail conflict(ConflictException ex) {
+        return problem(HttpStatus.CONFLICT, ex.title(), ex.getMessage());
     }
 
     @ExceptionHandler
     ProblemDetail rangeNotSatisfiable(JobOutputController.RangeNotSatisfiableException ex) {
         return problem(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "Range not satisfiable", ex.getMessage());
-    }
-
-    @ExceptionHandler
-    ProblemDetail notFound(ScheduleNotFoundException ex) {
-        return problem(HttpStatus.NOT_FOUND, "Schedule not found", ex.getMessage());
-    }
-
-    @ExceptionHandler
-    ProblemDetail conflict(ScheduleConflictException ex) {
-        return problem(HttpStatus.CONFLICT, "Schedule conflict", ex.getMessage());
-    }
-
-    @ExceptionHandler
-    ProblemDetail conflict(JobConflictException ex) {
-        return problem(HttpStatus.CONFLICT, "Job state conflict", ex.getMessage());
-    }
-
-    @ExceptionHandler
-    ProblemDetail workflowNotFound(WorkflowNotFoundException ex) {
-        return problem(HttpStatus.NOT_FOUND, "Workflow not found", ex.getMessage());
-    }
-
-    @ExceptionHandler
-    ProblemDetail workflowConflict(WorkflowConflictException ex) {
-        return problem(HttpStatus.CONFLICT, "Workflow state conflict", ex.getMessage());
     }
 
     @ExceptionHandler

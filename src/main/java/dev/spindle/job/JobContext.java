@@ -10,6 +10,9 @@ import tools.jackson.databind.JsonNode;
 /** What a handler knows about the attempt it runs. */
 public interface JobContext {
 
+    /** The MDC key under which the lines a job logs on its thread carry its id. */
+    String MDC_JOB_ID = "jobId";
+
     String jobId();
 
     JsonNode payload();

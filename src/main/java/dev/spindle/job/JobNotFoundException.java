@@ -1,9 +1,9 @@
 package dev.spindle.job;
 
 /** No job has that id (or it was pruned after its retention). */
-public class JobNotFoundException extends RuntimeException {
+public class JobNotFoundException extends NotFoundException {
 
     public JobNotFoundException(String id) {
-        super("Job '" + id + "' does not exist");
+        super("Job not found", "Job '" + id + "' does not exist");
     }
 }

@@ -5,6 +5,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import dev.spindle.job.JobContext;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -20,8 +21,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class JobLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> implements DisposableBean {
-
-    static final String MDC_KEY = "jobId";
 
     private final JobStreams streams;
 
@@ -61,7 +60,7 @@ class JobLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> implement
 
     @Override
     protected void append(ILoggingEvent event) {
-        String jobId = event.getMDCPropertyMap().get(MDC_KEY);
+        String jobId = event.getMDCPropertyMap().get(JobContext.MDC_JOB_ID);
         if (jobId != null) {
             streams.log(jobId, layout.doLayout(event));
         }

@@ -27,6 +27,7 @@ import dev.spindle.config.PoolProperties;
 import dev.spindle.job.Job;
 import dev.spindle.job.JobDeferred;
 import dev.spindle.job.JobError;
+import dev.spindle.job.JobContext;
 import dev.spindle.job.JobFailure;
 import dev.spindle.job.JobHandler;
 import dev.spindle.job.JobHandlers;
@@ -95,8 +96,6 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
 
     private static final String INTERNAL_ERROR = JobError.INTERNAL_ERROR;
 
-    /** The MDC key under which a job's log lines carry its id. */
-    public static final String JOB_ID_MDC = "jobId";
 
     private static final long PROGRESS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
@@ -573,7 +572,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
         long began = System.nanoTime();
         boolean ran = false;
         // everything the job logs on its thread carries its id (structured logs show the MDC)
-        MDC.put(JOB_ID_MDC, job.id());
+        MDC.put(JobContext.MDC_JOB_ID, job.id());
         try {
             if (execution.begin(Thread.currentThread())) {
                 ran = true;
@@ -588,7 +587,7 @@ public class WorkerPool implements SmartLifecycle, StoreListener {
             if (ran) {
                 metrics.ran(job.type(), System.nanoTime() - began);
             }
-            MDC.remove(JOB_ID_MDC);
+            MDC.remove(JobContext.MDC_JOB_ID);
         }
         boolean ownOutcome = execution.stop(Stop.COMPLETED);
         Thread.interrupted();
