@@ -1,6 +1,7 @@
 package dev.spindle.api;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 
 import dev.spindle.config.ApiProperties;
@@ -11,6 +12,7 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
@@ -22,9 +24,17 @@ import tools.jackson.databind.json.JsonMapper;
  * Content-Length says so, and while reading when a chunked body grows past it. A body still
  * arriving {@code spindle.api.body-timeout} after the request reached the API gets 408: Tomcat's
  * connection-timeout bounds each read, which a body trickled a byte a second never trips.
+ *
+ * <p>After a 413 the rest of the body is read and dropped (a lingering close, RFC 9112 §9.6) until
+ * the body deadline or {@link #MAX_DRAIN} bytes: closing with the body unread resets the
+ * connection, and a client still sending would see the reset instead of the answer. A 408's body
+ * is not drained; its client is the slow one.
  */
 @Component
 class BodySizeLimitFilter extends OncePerRequestFilter {
+
+    /** The most of a refused body read before the connection is closed anyway. */
+    static final long MAX_DRAIN = 64L * 1024 * 1024;
 
     private final long limit;
 
@@ -47,14 +57,36 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        long deadline = timeout.isPositive() ? System.nanoTime() + timeout.toNanos() : 0;
         if (request.getContentLengthLong() > limit) {
             response.setHeader("Connection", "close");
             ProblemResponses.write(json, response, HttpStatus.CONTENT_TOO_LARGE, "Content Too Large",
                     new PayloadTooLargeException(limit).getMessage());
+            drain(request.getInputStream(), response, deadline);
             return;
         }
-        long deadline = timeout.isPositive() ? System.nanoTime() + timeout.toNanos() : 0;
-        chain.doFilter(new LimitedRequest(request, limit, timeout, deadline), response);
+        LimitedRequest limited = new LimitedRequest(request, limit, timeout, deadline);
+        chain.doFilter(limited, response);
+        if (limited.stream != null && limited.stream.tooLarge) {
+            drain(request.getInputStream(), response, deadline);
+        }
+    }
+
+    /** Sends the answer, then reads and drops what the client still sends, within the deadline and {@link #MAX_DRAIN}. */
+    private static void drain(InputStream body, HttpServletResponse response, long deadline) {
+        byte[] buffer = new byte[16 * 1024];
+        long drained = 0;
+        try {
+            response.flushBuffer();
+            int n;
+            while (drained < MAX_DRAIN && (deadline == 0 || System.nanoTime() - deadline < 0)
+                    && (n = body.read(buffer)) >= 0) {
+                drained += n;
+            }
+        }
+        catch (IOException ex) {
+            // the client went away or stopped sending: the connection closes either way
+        }
     }
 
     private static final class LimitedRequest extends HttpServletRequestWrapper {
@@ -65,7 +97,7 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 
         private final long deadline;
 
-        private ServletInputStream stream;
+        private @Nullable LimitedInputStream stream;
 
         LimitedRequest(HttpServletRequest request, long limit, Duration timeout, long deadline) {
             super(request);
@@ -96,6 +128,9 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
 
         private long count;
 
+        /** The body went past the limit: what is left of it is drained after the answer. */
+        private boolean tooLarge;
+
         LimitedInputStream(ServletInputStream delegate, long limit, Duration timeout, long deadline) {
             this.delegate = delegate;
             this.limit = limit;
@@ -125,6 +160,7 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
         private void count(int n) {
             count += n;
             if (count > limit) {
+                tooLarge = true;
                 throw new PayloadTooLargeException(limit);
             }
             if (timeout.isPositive() && System.nanoTime() - deadline > 0 && !delegate.isFinished()) {

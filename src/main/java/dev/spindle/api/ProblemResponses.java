@@ -24,7 +24,8 @@ final class ProblemResponses {
             throws IOException {
         response.setStatus(status.value());
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        json.writeValue(response.getOutputStream(), problem(status.value(), title, detail, null));
+        // not writeValue(stream): that closes the response, and a refused body is still to be drained
+        response.getOutputStream().write(json.writeValueAsBytes(problem(status.value(), title, detail, null)));
     }
 
     /** The problem document for {@code status}; {@code title} defaults to the status's reason phrase. */

@@ -1,5 +1,8 @@
 package dev.spindle.api;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.util.concurrent.Flow;
 import java.util.regex.Matcher;
@@ -207,6 +210,25 @@ class BadInputTests {
         assertThat(response.status()).isEqualTo(413);
         assertThat(response.body().path("detail").asString()).contains("larger than the limit");
         assertThat(storedJobs()).isEqualTo(before);
+        assertStillServing();
+    }
+
+    @Test
+    void aClientThatSendsItsWholeBodyBeforeReadingStillReadsThe413() throws IOException {
+        // far more than the socket buffers hold: a server that closed with it unread would reset the connection
+        byte[] body = new byte[16 * 1024 * 1024];
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /api/v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body);
+            out.flush();
+
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+
+            assertThat(answer).startsWith("HTTP/1.1 413").contains("larger than the limit");
+        }
         assertStillServing();
     }
 
