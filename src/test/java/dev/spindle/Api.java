@@ -71,6 +71,22 @@ public final class Api {
         return send(HttpRequest.newBuilder(URI.create(base + path)).headers(headers).POST(body));
     }
 
+    public Response getWithHeaders(String path, String... headers) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).headers(headers).GET());
+    }
+
+    /** Any method, with a JSON body or none ({@code json} null), and headers as name, value pairs. */
+    public Response request(String method, String path, String json, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        if (json == null) {
+            return send(request.method(method, BodyPublishers.noBody()));
+        }
+        return send(request.header("Content-Type", "application/json").method(method, BodyPublishers.ofString(json)));
+    }
+
     public Response postWithHeaders(String path, String json, String... headers) {
         return send(HttpRequest.newBuilder(URI.create(base + path))
             .header("Content-Type", "application/json")

@@ -5,6 +5,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -22,7 +24,20 @@ public final class RespClient implements AutoCloseable {
     private final InputStream in;
 
     public RespClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new InetSocketAddress("127.0.0.1", port), null);
+    }
+
+    /**
+     * A client of {@code server} from {@code local} (null: any), so that the server sees the client at
+     * an address of the test's choosing: another loopback address ({@code 127.0.0.2}) or this host's
+     * non-loopback one.
+     */
+    public RespClient(InetSocketAddress server, InetAddress local) throws IOException {
+        socket = new Socket();
+        if (local != null) {
+            socket.bind(new InetSocketAddress(local, 0));
+        }
+        socket.connect(server, 5_000);
         socket.setSoTimeout(10_000);
         out = socket.getOutputStream();
         in = new BufferedInputStream(socket.getInputStream());

@@ -2,16 +2,16 @@ package dev.spindle.api;
 
 import java.io.IOException;
 
-import dev.spindle.config.IntakeProperties;
 import dev.spindle.intake.IntakeLimiter;
 import dev.spindle.intake.IntakeLimiter.Decision;
+import dev.spindle.security.Caller;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import tools.jackson.databind.json.JsonMapper;
 
-import org.springframework.core.Ordered;
+import org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -21,31 +21,28 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Rate limits the API's writes (every POST under {@code /api/}: submit, batch, cancel, retry) per client:
- * the {@code spindle.intake.client-header} value when a request has one, else its remote address. A
- * refused request gets 429 with Retry-After; every counted one gets RateLimit-Limit, -Remaining and
- * -Reset (the separate fields of draft-ietf-httpapi-ratelimit-headers up to -06, which gateways and
- * client libraries emit and read today).
+ * the authenticated principal, else (no credentials configured) the remote address. It runs after
+ * Spring Security, so only an authenticated caller spends its own budget: a flood with a wrong or no key
+ * is refused before it reaches here. A refused request gets 429 with Retry-After; every counted one gets
+ * RateLimit-Limit, -Remaining and -Reset (the separate fields of draft-ietf-httpapi-ratelimit-headers up
+ * to -06, which gateways and client libraries emit and read today).
  */
 @Component
 @Order(IntakeLimitFilter.ORDER)
 class IntakeLimitFilter extends OncePerRequestFilter {
 
     /**
-     * After Boot's own early filters (character encoding, forwarded headers, which set the remote address
-     * behind a proxy, and the observation filter, so 429s show in {@code http.server.requests}), and before
-     * anything that reads the body, {@link BodySizeLimitFilter} included: a refused request costs no body read.
+     * Just after Spring Security's filter chain, which says who the client is, and before anything that
+     * reads the body, {@link BodySizeLimitFilter} included: a refused request costs no body read.
      */
-    static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
+    static final int ORDER = SecurityFilterProperties.DEFAULT_FILTER_ORDER + 10;
 
     private final IntakeLimiter limiter;
 
-    private final String clientHeader;
-
     private final JsonMapper json;
 
-    IntakeLimitFilter(IntakeLimiter limiter, IntakeProperties properties, JsonMapper json) {
+    IntakeLimitFilter(IntakeLimiter limiter, JsonMapper json) {
         this.limiter = limiter;
-        this.clientHeader = properties.clientHeader();
         this.json = json;
     }
 
@@ -72,9 +69,9 @@ class IntakeLimitFilter extends OncePerRequestFilter {
         chain.doFilter(request, response);
     }
 
-    /** The header's value (any length: the limiter keeps only a digest), else the remote address. */
-    private String client(HttpServletRequest request) {
-        String key = clientHeader.isEmpty() ? null : request.getHeader(clientHeader);
-        return key == null || key.isBlank() ? "addr:" + request.getRemoteAddr() : "key:" + key;
+    /** The authenticated principal, else the remote address. */
+    private static String client(HttpServletRequest request) {
+        String principal = Caller.name();
+        return principal != null ? "principal:" + principal : "addr:" + request.getRemoteAddr();
     }
 }

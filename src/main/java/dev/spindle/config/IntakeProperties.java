@@ -9,12 +9,10 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Per-client intake rate limiting. The limit itself (requests per period) is Resilience4j's shared
  * config {@code resilience4j.ratelimiter.configs.intake.*}, so it is tuned the way the Resilience4j
- * docs say; these properties say who a client is and how many clients are remembered.
+ * docs say; these properties say whether it applies and how many clients are remembered. A client is
+ * the authenticated principal, else (no credentials configured) the remote address.
  *
  * @param enabled whether intake is rate limited at all
- * @param clientHeader the request header that names a client (an API key); requests without it are
- * counted by remote address. Empty: always by remote address (use that when clients are not trusted
- * to name themselves, since any value in the header starts a fresh allowance)
  * @param maxClients most clients whose windows are remembered at once; beyond it the least useful
  * entries are evicted, which only forgets their current window (they get a fresh one)
  */
@@ -22,6 +20,5 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("spindle.intake")
 public record IntakeProperties(
         @DefaultValue("true") boolean enabled,
-        @DefaultValue("X-API-Key") String clientHeader,
         @DefaultValue("10000") @Min(1) int maxClients) {
 }

@@ -13,6 +13,9 @@ import tools.jackson.databind.JsonNode;
  * @param concurrencyKey what the queue's per-key limit and fair turns count it under; null for none
  * @param attempt how many attempts have started (0 while it has never run)
  * @param fencingToken grows with every claim of the job; see {@link JobContext#fencingToken()}
+ * @param submittedBy the authenticated caller that submitted it (an API key's name, a JWT's subject);
+ *        for a workflow's step or child, the workflow's; for a schedule's job, the schedule's. Null
+ *        when the submission was not authenticated (or the schedule comes from configuration)
  * @param workflowId the workflow the job is a step (or a step's child) of
  * @param stepId its step's id in that workflow; null for a child
  * @param parentId for a child, the job of the step that added it
@@ -35,6 +38,7 @@ public record Job(
         int attempt,
         long fencingToken,
         Instant createdAt,
+        @Nullable String submittedBy,
         @Nullable Instant startedAt,
         @Nullable Instant finishedAt,
         @Nullable String node,

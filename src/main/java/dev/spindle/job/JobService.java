@@ -24,6 +24,7 @@ import dev.spindle.config.QueueProperties;
 import dev.spindle.memory.MemoryMonitor;
 import dev.spindle.pool.PoolStats;
 import dev.spindle.pool.WorkerPool;
+import dev.spindle.security.Caller;
 import dev.spindle.store.DuplicateIdempotencyKeyException;
 import dev.spindle.store.JobStore;
 import dev.spindle.store.NewJob;
@@ -102,14 +103,14 @@ public class JobService implements SmartLifecycle {
     public record Submission(Job job, boolean created) {
     }
 
-    /** Submits one job. */
+    /** Submits one job, as submitted by the caller on this thread ({@link Caller}). */
     public Submission submit(JobRequest request) {
-        return submitAll(List.of(request), false).getFirst();
+        return submitAll(List.of(request), false, Caller.name()).getFirst();
     }
 
-    /** Submits jobs atomically: all are stored, or (on any fault) none. */
+    /** Submits jobs atomically: all are stored, or (on any fault) none. As {@link #submit}, by the caller. */
     public List<Submission> submitBatch(List<JobRequest> requests) {
-        return submitAll(requests, true);
+        return submitAll(requests, true, Caller.name());
     }
 
     /** The job, or empty when there is none (or {@code id} cannot be a job's id). */
@@ -283,8 +284,8 @@ public class JobService implements SmartLifecycle {
 
     // --- submission ---------------------------------------------------------------------------
 
-    private List<Submission> submitAll(List<JobRequest> requests, boolean batch) {
-        return inHand(() -> submitInHand(requests, batch));
+    private List<Submission> submitAll(List<JobRequest> requests, boolean batch, @Nullable String submittedBy) {
+        return inHand(() -> submitInHand(requests, batch, submittedBy));
     }
 
     /** Runs new work as a submission in hand, which a stop waits for; refused while intake is closed. */
@@ -301,7 +302,7 @@ public class JobService implements SmartLifecycle {
         }
     }
 
-    private List<Submission> submitInHand(List<JobRequest> requests, boolean batch) {
+    private List<Submission> submitInHand(List<JobRequest> requests, boolean batch, @Nullable String submittedBy) {
         if (requests.isEmpty()) {
             throw new InvalidJobException(List.of("jobs: must contain at least one job"));
         }
@@ -309,7 +310,7 @@ public class JobService implements SmartLifecycle {
         List<String> errors = new ArrayList<>();
         List<NewJob> prepared = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
-            prepared.add(prepare(requests.get(i), now, batch ? "jobs[" + i + "]." : "", errors));
+            prepared.add(prepare(requests.get(i), submittedBy, now, batch ? "jobs[" + i + "]." : "", errors));
         }
         if (!errors.isEmpty()) {
             throw new InvalidJobException(errors);
@@ -415,9 +416,12 @@ public class JobService implements SmartLifecycle {
      * Validates a submission and applies the defaults, as {@link #submit} does: what is wrong goes
      * to {@code errors}, each message starting with {@code prefix}.
      *
+     * @param submittedBy who the job is submitted by ({@link Job#submittedBy()}): the caller passes it,
+     *        as only it knows whose submission this is (a worker adding children serves no request)
      * @return the job to store, or null when it is not valid
      */
-    public @Nullable NewJob prepare(@Nullable JobRequest request, Instant now, String prefix, List<String> errors) {
+    public @Nullable NewJob prepare(@Nullable JobRequest request, @Nullable String submittedBy, Instant now, String prefix,
+            List<String> errors) {
         if (request == null) {
             errors.add((prefix.isEmpty() ? "body" : prefix.substring(0, prefix.length() - 1))
                     + ": must be a job object, not null");
@@ -469,7 +473,7 @@ public class JobService implements SmartLifecycle {
         return new NewJob(ids.generate().toString(), type, queue, request.concurrencyKey(), payload,
                 request.priority() == null ? JobRequest.DEFAULT_PRIORITY : request.priority(),
                 request.maxAttempts() == null ? properties.defaultMaxAttempts() : request.maxAttempts(), timeout, runAt,
-                request.idempotencyKey(), now);
+                request.idempotencyKey(), now, submittedBy);
     }
 
     /**

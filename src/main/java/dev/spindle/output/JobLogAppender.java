@@ -22,6 +22,13 @@ import org.springframework.stereotype.Component;
 @Component
 class JobLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> implements DisposableBean {
 
+    /**
+     * Apache HttpClient's header and wire logs (at DEBUG, as someone debugging a downstream turns
+     * them on) print every request header, a downstream's configured credentials included: they
+     * stay in the server's own log and out of job logs, which any client with the read role reads.
+     */
+    private static final String[] SECRET_BEARING = { "org.apache.hc.client5.http.headers", "org.apache.hc.client5.http.wire" };
+
     private final JobStreams streams;
 
     private final PatternLayout layout = new PatternLayout();
@@ -61,9 +68,18 @@ class JobLogAppender extends UnsynchronizedAppenderBase<ILoggingEvent> implement
     @Override
     protected void append(ILoggingEvent event) {
         String jobId = event.getMDCPropertyMap().get(JobContext.MDC_JOB_ID);
-        if (jobId != null) {
+        if (jobId != null && !secretBearing(event.getLoggerName())) {
             streams.log(jobId, layout.doLayout(event));
         }
+    }
+
+    private static boolean secretBearing(String logger) {
+        for (String name : SECRET_BEARING) {
+            if (logger.startsWith(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

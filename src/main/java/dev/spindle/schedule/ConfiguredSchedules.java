@@ -18,7 +18,8 @@ import org.springframework.stereotype.Component;
  * The schedules of {@code spindle.schedules.<name>}: checked when the application starts (a bad one
  * stops the start, naming its field), written into the store by the ticker's first tick. A changed
  * definition replaces the stored one (its next fire time kept unless its cron or zone changed);
- * one no longer configured is deleted; its pause state and counts are the store's.
+ * one no longer configured is deleted; its pause state and counts are the store's. No caller
+ * defines them: their {@link Schedule#submittedBy()}, and that of the jobs they fire, is null.
  */
 @Component
 class ConfiguredSchedules {
@@ -51,7 +52,8 @@ class ConfiguredSchedules {
         definitions.forEach((name, definition) -> {
             Optional<Schedule> stored = store.findSchedule(name);
             if (stored.isEmpty()) {
-                if (store.insertSchedule(name, definition, ScheduleSource.CONFIG, definition.fireTimes().next(now), now)) {
+                if (store.insertSchedule(name, definition, ScheduleSource.CONFIG, null, definition.fireTimes().next(now),
+                        now)) {
                     log.info("Schedule '{}' from configuration: {} in {}", name, definition.cron(), definition.zone());
                 }
                 return;
@@ -63,7 +65,7 @@ class ConfiguredSchedules {
             Instant next = definition.sameTimes(schedule.definition()) ? schedule.nextFireAt()
                     : definition.fireTimes().next(now);
             // another node starting with the same configuration may replace it first: same result
-            if (store.replaceSchedule(name, schedule.revision(), definition, ScheduleSource.CONFIG, next, now)) {
+            if (store.replaceSchedule(name, schedule.revision(), definition, ScheduleSource.CONFIG, null, next, now)) {
                 log.info("Schedule '{}' replaced by its definition in configuration{}", name,
                         schedule.source() == ScheduleSource.API ? " (it was created over the API)" : "");
             }

@@ -187,7 +187,8 @@ class ScheduleFiring {
 
     private @Nullable NewJob job(Schedule schedule, Instant at, String key, Instant now) {
         List<String> errors = new ArrayList<>();
-        NewJob job = jobs.prepare(schedule.definition().job().request(json, at, key), now, "job.", errors);
+        NewJob job = jobs.prepare(schedule.definition().job().request(json, at, key), schedule.submittedBy(), now, "job.",
+                errors);
         if (job == null) {
             log.error("Schedule '{}' could not submit its job for {}: {}", schedule.name(), at, String.join("; ", errors));
         }

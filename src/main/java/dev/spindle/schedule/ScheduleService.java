@@ -9,12 +9,17 @@ import dev.spindle.job.InvalidInputException;
 import dev.spindle.job.Job;
 import dev.spindle.job.JobService;
 import dev.spindle.job.JobState;
+import dev.spindle.security.Caller;
 import dev.spindle.store.ScheduleStore;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.stereotype.Service;
 
-/** Schedules for the API: create, read, replace, delete, pause, resume and trigger. */
+/**
+ * Schedules for the API: create, read, replace, delete, pause, resume and trigger. A schedule is
+ * submitted by whoever last defined it ({@link Caller}, on create and on a PUT that replaces it; a
+ * pause, resume or trigger does not change it), and so are the jobs it fires.
+ */
 @Service
 public class ScheduleService {
 
@@ -58,7 +63,7 @@ public class ScheduleService {
             throw new InvalidInputException(List.of("name: must be given: " + Names.RULE));
         }
         ScheduleDefinition definition = validation.definition(name, request);
-        if (!insert(name, definition)) {
+        if (!insert(name, definition, Caller.name())) {
             throw new ScheduleConflictException("A schedule named '" + name + "' exists; replace it with PUT /api/v1/schedules/" + name);
         }
         return find(name);
@@ -66,7 +71,8 @@ public class ScheduleService {
 
     /**
      * Creates the schedule, or replaces the definition of the one of that name (its counts and
-     * pause state stay; its next fire time too, unless its cron or zone changed).
+     * pause state stay; its next fire time too, unless its cron or zone changed). Either way it is
+     * the caller's from now on: the jobs it fires are submitted by the caller.
      *
      * @throws ScheduleConflictException when the schedule is defined in configuration
      */
@@ -76,9 +82,10 @@ public class ScheduleService {
                     + "' but the path names '" + name + "'; leave it out or give the same"));
         }
         ScheduleDefinition definition = validation.definition(name, request);
+        String submittedBy = Caller.name();
         Schedule current = store.findSchedule(name).orElse(null);
         if (current == null) {
-            if (insert(name, definition)) {
+            if (insert(name, definition, submittedBy)) {
                 return new Saved(find(name), true);
             }
             current = existing(name);
@@ -86,20 +93,21 @@ public class ScheduleService {
         editable(current, "replaced");
         Instant now = jobs.now();
         Instant next = definition.sameTimes(current.definition()) ? current.nextFireAt() : definition.fireTimes().next(now);
-        if (!store.replaceSchedule(name, current.revision(), definition, ScheduleSource.API, next, now)) {
+        if (!store.replaceSchedule(name, current.revision(), definition, ScheduleSource.API, submittedBy, next, now)) {
             throw changed(name);
         }
         ticker.wake();
         return new Saved(find(name), false);
     }
 
-    private boolean insert(String name, ScheduleDefinition definition) {
+    private boolean insert(String name, ScheduleDefinition definition, @Nullable String submittedBy) {
         if (store.countSchedules(false) + store.countSchedules(true) >= maxSchedules) {
             throw new ScheduleConflictException("The store holds " + maxSchedules
                     + " schedules, the most it may (spindle.scheduler.max-schedules); delete one first");
         }
         Instant now = jobs.now();
-        boolean inserted = store.insertSchedule(name, definition, ScheduleSource.API, definition.fireTimes().next(now), now);
+        boolean inserted = store.insertSchedule(name, definition, ScheduleSource.API, submittedBy,
+                definition.fireTimes().next(now), now);
         if (inserted) {
             ticker.wake();
         }
@@ -149,7 +157,8 @@ public class ScheduleService {
     }
 
     /**
-     * Submits the schedule's job now, paused or not, under its overlap policy.
+     * Submits the schedule's job now, paused or not, under its overlap policy, as submitted by the
+     * schedule's {@link Schedule#submittedBy()} (as its fires are), whoever triggers it.
      *
      * @throws ScheduleConflictException when the overlap policy refuses it
      */

@@ -76,7 +76,8 @@ class ScheduleValidation {
         }
         else {
             Instant now = jobs.now();
-            jobs.prepare(job.request(json, now, "schedule:" + name + ":check"), now, "job.", errors);
+            // a check only: nothing is submitted, by anyone
+            jobs.prepare(job.request(json, now, "schedule:" + name + ":check"), null, now, "job.", errors);
         }
         if (!errors.isEmpty()) {
             throw new InvalidInputException(errors);

@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
  *
  * @param nextFireTimes the next five (none while paused)
  * @param lastFire null before the first
+ * @param submittedBy see {@link Schedule#submittedBy()}
  */
 public record ScheduleView(
         String name,
@@ -29,7 +30,8 @@ public record ScheduleView(
         @Nullable LastFire lastFire,
         ScheduleCounts counts,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        @Nullable String submittedBy) {
 
     static final int NEXT_FIRE_TIMES = 5;
 
@@ -49,7 +51,7 @@ public record ScheduleView(
         return new ScheduleView(schedule.name(), definition.cron(), definition.zone(), definition.job(),
                 definition.misfire(), definition.catchUpWindow(), definition.catchUpLimit(), definition.overlap(),
                 schedule.paused(), schedule.source(), next, last, schedule.counts(), schedule.createdAt(),
-                schedule.updatedAt());
+                schedule.updatedAt(), schedule.submittedBy());
     }
 
     private static List<Instant> nextFrom(FireTimes times, Instant first) {

@@ -62,7 +62,8 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
     /** What every read of jobs selects (and every claim returns), in this order: {@link #mapJob} reads by position. */
     private static final List<String> COLUMN_LIST = List.of("id", "type", "queue", "concurrency_key", "payload", "state", "priority", "max_attempts",
             "attempt", "timeout_ms", "run_at", "idempotency_key", "result", "error_code", "error_message", "progress",
-            "node", "fencing_token", "created_at", "started_at", "finished_at", "workflow_id", "step_id", "parent_id");
+            "node", "fencing_token", "created_at", "started_at", "finished_at", "workflow_id", "step_id", "parent_id",
+            "submitted_by");
 
     private static final String COLUMNS = String.join(", ", COLUMN_LIST);
 
@@ -76,7 +77,7 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
             ERROR_MESSAGE = column("error_message"), PROGRESS = column("progress"), NODE = column("node"),
             FENCING_TOKEN = column("fencing_token"), CREATED_AT = column("created_at"),
             STARTED_AT = column("started_at"), FINISHED_AT = column("finished_at"), WORKFLOW_ID = column("workflow_id"),
-            STEP_ID = column("step_id"), PARENT_ID = column("parent_id");
+            STEP_ID = column("step_id"), PARENT_ID = column("parent_id"), SUBMITTED_BY = column("submitted_by");
 
     private static final int MAX_ERROR_MESSAGE = 4000;
 
@@ -300,7 +301,7 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
         int[] types = { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR,
                 Types.SMALLINT, Types.INTEGER,
                 Types.INTEGER, Types.BIGINT, dialect.instantType(), Types.VARCHAR, dialect.instantType(), Types.VARCHAR,
-                Types.VARCHAR, Types.VARCHAR, Types.INTEGER, Types.INTEGER };
+                Types.VARCHAR, Types.VARCHAR, Types.INTEGER, Types.INTEGER, Types.VARCHAR };
         List<Object[]> rows = new ArrayList<>(jobs.size());
         for (NewJob job : jobs) {
             rows.add(new Object[] { job.id(), job.type(), job.queue(),
@@ -308,13 +309,13 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
                     job.state().name(),
                     job.priority(), job.maxAttempts(), 0, job.timeout().toMillis(), dialect.instant(job.runAt()),
                     job.idempotencyKey(), dialect.instant(job.createdAt()), job.workflowId(), job.stepId(),
-                    job.parentId(), job.seq(), job.waitingOn() });
+                    job.parentId(), job.seq(), job.waitingOn(), job.submittedBy() });
         }
         jdbcTemplate.batchUpdate("""
                 INSERT INTO jobs (id, type, queue, concurrency_key, payload, state, priority, max_attempts, attempt,
                                   timeout_ms, run_at, idempotency_key, created_at, workflow_id, step_id, parent_id, seq,
-                                  waiting_on)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+                                  waiting_on, submitted_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
                 + existing.clause, rows,
                 types);
         dialect.notify(jdbcTemplate, PostgresNotifications.JOBS_CHANNEL, null);
@@ -909,8 +910,8 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
 
     @Override
     public boolean insertSchedule(String name, ScheduleDefinition definition, ScheduleSource source,
-            @Nullable Instant next, Instant now) {
-        return write(() -> schedules.insert(name, definition, source, next, now), true);
+            @Nullable String submittedBy, @Nullable Instant next, Instant now) {
+        return write(() -> schedules.insert(name, definition, source, submittedBy, next, now), true);
     }
 
     @Override
@@ -925,8 +926,8 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
 
     @Override
     public boolean replaceSchedule(String name, long revision, ScheduleDefinition definition, ScheduleSource source,
-            @Nullable Instant next, Instant now) {
-        return write(() -> schedules.replace(name, revision, definition, source, next, now));
+            @Nullable String submittedBy, @Nullable Instant next, Instant now) {
+        return write(() -> schedules.replace(name, revision, definition, source, submittedBy, next, now));
     }
 
     @Override
@@ -1050,7 +1051,7 @@ class JdbcJobStore implements JobStore, WorkflowStore, QueueStore, ScheduleStore
                 rs.getString(IDEMPOTENCY_KEY), parseNullable(rs.getString(RESULT)),
                 errorCode == null ? null : new JobError(errorCode, rs.getString(ERROR_MESSAGE)), progressOrNull,
                 rs.getInt(ATTEMPT), rs.getLong(FENCING_TOKEN), Objects.requireNonNull(dialect.instant(rs, CREATED_AT)),
-                dialect.instant(rs, STARTED_AT), dialect.instant(rs, FINISHED_AT), rs.getString(NODE),
+                rs.getString(SUBMITTED_BY), dialect.instant(rs, STARTED_AT), dialect.instant(rs, FINISHED_AT), rs.getString(NODE),
                 workflowId, workflowId == null ? null : rs.getString(STEP_ID),
                 workflowId == null ? null : rs.getString(PARENT_ID));
     }

@@ -12,6 +12,7 @@ import tools.jackson.databind.JsonNode;
  * A validated submission with every default applied, ready to insert.
  *
  * @param concurrencyKey null for none
+ * @param submittedBy who submitted it (see {@link Job#submittedBy()})
  * @param workflowId the workflow it is a step or a child of
  * @param stepId its step id; null for a child and a job outside a workflow
  * @param parentId for a child, the job of the step that adds it
@@ -30,6 +31,7 @@ public record NewJob(
         Instant runAt,
         @Nullable String idempotencyKey,
         Instant createdAt,
+        @Nullable String submittedBy,
         @Nullable String workflowId,
         @Nullable String stepId,
         @Nullable String parentId,
@@ -38,21 +40,22 @@ public record NewJob(
 
     /** A job outside any workflow. */
     public NewJob(String id, String type, String queue, @Nullable String concurrencyKey, JsonNode payload, int priority,
-            int maxAttempts, Duration timeout, Instant runAt, @Nullable String idempotencyKey, Instant createdAt) {
-        this(id, type, queue, concurrencyKey, payload, priority, maxAttempts, timeout, runAt, idempotencyKey, createdAt, null, null, null, null,
-                0);
+            int maxAttempts, Duration timeout, Instant runAt, @Nullable String idempotencyKey, Instant createdAt,
+            @Nullable String submittedBy) {
+        this(id, type, queue, concurrencyKey, payload, priority, maxAttempts, timeout, runAt, idempotencyKey, createdAt, submittedBy,
+                null, null, null, null, 0);
     }
 
     /** This job as step {@code step}, the {@code seq}th of workflow {@code workflow}, waiting for {@code dependencies} others. */
     public NewJob asStep(String workflow, String step, int seq, int dependencies) {
-        return new NewJob(id, type, queue, concurrencyKey, payload, priority, maxAttempts, timeout, runAt, null, createdAt, workflow, step,
-                null, seq, dependencies);
+        return new NewJob(id, type, queue, concurrencyKey, payload, priority, maxAttempts, timeout, runAt, null, createdAt, submittedBy,
+                workflow, step, null, seq, dependencies);
     }
 
     /** This job as child {@code index} of {@code parent}, a step of {@code workflow}. */
     public NewJob asChild(String workflow, String parent, int index) {
-        return new NewJob(id, type, queue, concurrencyKey, payload, priority, maxAttempts, timeout, runAt, null, createdAt, workflow, null,
-                parent, index, 0);
+        return new NewJob(id, type, queue, concurrencyKey, payload, priority, maxAttempts, timeout, runAt, null, createdAt, submittedBy,
+                workflow, null, parent, index, 0);
     }
 
     public JobState state() {
@@ -62,6 +65,6 @@ public record NewJob(
     /** The job as it stands once inserted. */
     public Job toJob() {
         return new Job(id, type, queue, concurrencyKey, payload, state(), priority, maxAttempts, timeout, runAt, idempotencyKey, null, null,
-                null, 0, 0, createdAt, null, null, null, workflowId, stepId, parentId);
+                null, 0, 0, createdAt, submittedBy, null, null, null, workflowId, stepId, parentId);
     }
 }

@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * A validated workflow, ready to insert with its steps in one transaction.
  *
+ * @param submittedBy who submitted it; its steps carry the same
  * @param steps its steps as jobs ({@link NewJob#asStep}), in the order given
  * @param dependencies which step job waits for which
  */
@@ -18,6 +19,7 @@ public record NewWorkflow(
         @Nullable String idempotencyKey,
         OnFailure onFailure,
         Instant createdAt,
+        @Nullable String submittedBy,
         List<NewJob> steps,
         List<Dependency> dependencies) {
 

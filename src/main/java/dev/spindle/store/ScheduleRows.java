@@ -2,6 +2,7 @@ package dev.spindle.store;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Collection;
@@ -24,7 +25,7 @@ final class ScheduleRows {
 
     private static final String COLUMNS = """
             name, definition, source, paused, revision, next_fire_at, last_fire_at, last_job_id, fires, triggers,
-            misfires_skipped, overlaps_skipped, previous_cancelled, created_at, updated_at""";
+            misfires_skipped, overlaps_skipped, previous_cancelled, created_at, updated_at, submitted_by""";
 
     private final JdbcClient jdbc;
 
@@ -38,15 +39,16 @@ final class ScheduleRows {
         this.json = json;
     }
 
-    boolean insert(String name, ScheduleDefinition definition, ScheduleSource source, @Nullable Instant next,
-            Instant now) {
+    boolean insert(String name, ScheduleDefinition definition, ScheduleSource source, @Nullable String submittedBy,
+            @Nullable Instant next, Instant now) {
         // the first revision is the creation time in microseconds: a fire planned from a schedule
         // deleted and created again under its name does not match the new one
         return jdbc.sql("""
-                INSERT INTO schedules (name, definition, source, revision, next_fire_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING""")
+                INSERT INTO schedules (name, definition, source, revision, next_fire_at, created_at, updated_at,
+                                       submitted_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING""")
             .params(name, json.writeValueAsString(definition), source.value(), ChronoUnit.MICROS.between(Instant.EPOCH, now),
-                    instantOrNull(next), dialect.instant(now), dialect.instant(now))
+                    instantOrNull(next), dialect.instant(now), dialect.instant(now), textOrNull(submittedBy))
             .update() == 1;
     }
 
@@ -59,13 +61,13 @@ final class ScheduleRows {
     }
 
     boolean replace(String name, long revision, ScheduleDefinition definition, ScheduleSource source,
-            @Nullable Instant next, Instant now) {
+            @Nullable String submittedBy, @Nullable Instant next, Instant now) {
         return jdbc.sql("""
-                UPDATE schedules SET definition = ?, source = ?, next_fire_at = ?, revision = revision + 1,
-                                     updated_at = ?
+                UPDATE schedules SET definition = ?, source = ?, submitted_by = ?, next_fire_at = ?,
+                                     revision = revision + 1, updated_at = ?
                 WHERE name = ? AND revision = ?""")
-            .params(json.writeValueAsString(definition), source.value(), instantOrNull(next), dialect.instant(now),
-                    name, revision)
+            .params(json.writeValueAsString(definition), source.value(), textOrNull(submittedBy), instantOrNull(next),
+                    dialect.instant(now), name, revision)
             .update() == 1;
     }
 
@@ -155,6 +157,11 @@ final class ScheduleRows {
         return new SqlParameterValue(dialect.instantType(), instant == null ? null : dialect.instant(instant));
     }
 
+    /** A nullable text, typed for the same reason. */
+    private static SqlParameterValue textOrNull(@Nullable String text) {
+        return new SqlParameterValue(Types.VARCHAR, text);
+    }
+
     private Schedule map(ResultSet rs, int row) throws SQLException {
         return new Schedule(rs.getString("name"),
                 json.readValue(rs.getString("definition"), ScheduleDefinition.class),
@@ -163,6 +170,6 @@ final class ScheduleRows {
                 new ScheduleCounts(rs.getLong("fires"), rs.getLong("triggers"), rs.getLong("misfires_skipped"),
                         rs.getLong("overlaps_skipped"), rs.getLong("previous_cancelled")),
                 Objects.requireNonNull(dialect.instant(rs, "created_at")),
-                Objects.requireNonNull(dialect.instant(rs, "updated_at")));
+                Objects.requireNonNull(dialect.instant(rs, "updated_at")), rs.getString("submitted_by"));
     }
 }

@@ -13,9 +13,12 @@ import org.jspecify.annotations.Nullable;
 /** Schedules as the store keeps them, the same for every node. */
 public interface ScheduleStore {
 
-    /** @return false when a schedule of that name exists (nothing is changed) */
-    boolean insertSchedule(String name, ScheduleDefinition definition, ScheduleSource source, @Nullable Instant next,
-            Instant now);
+    /**
+     * @param submittedBy who defines it ({@link Schedule#submittedBy()})
+     * @return false when a schedule of that name exists (nothing is changed)
+     */
+    boolean insertSchedule(String name, ScheduleDefinition definition, ScheduleSource source,
+            @Nullable String submittedBy, @Nullable Instant next, Instant now);
 
     Optional<Schedule> findSchedule(String name);
 
@@ -25,11 +28,12 @@ public interface ScheduleStore {
     /**
      * Replaces the definition of a schedule still at {@code revision}, moving its revision on.
      *
+     * @param submittedBy who defines it now, in place of who did before
      * @param next its next fire time from now on
      * @return false when it is gone or at another revision
      */
     boolean replaceSchedule(String name, long revision, ScheduleDefinition definition, ScheduleSource source,
-            @Nullable Instant next, Instant now);
+            @Nullable String submittedBy, @Nullable Instant next, Instant now);
 
     /** @return false when there is none */
     boolean deleteSchedule(String name);

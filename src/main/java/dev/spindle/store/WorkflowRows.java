@@ -51,7 +51,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 final class WorkflowRows {
 
     private static final String WORKFLOW_COLUMNS = "id, name, idempotency_key, on_failure, state, steps, open_steps, "
-            + "created_at, finished_at";
+            + "created_at, submitted_by, finished_at";
 
     /** Ids per statement where a list of ids is bound (well inside both databases' limits). */
     private static final int CHUNK = 500;
@@ -84,12 +84,13 @@ final class WorkflowRows {
     void insert(NewWorkflow workflow) {
         int size = workflow.steps().size();
         jdbcTemplate.update("""
-                INSERT INTO workflows (id, name, idempotency_key, on_failure, state, steps, open_steps, created_at)
-                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?)""",
+                INSERT INTO workflows (id, name, idempotency_key, on_failure, state, steps, open_steps, created_at,
+                                       submitted_by)
+                VALUES (?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?)""",
                 new Object[] { workflow.id(), workflow.name(), workflow.idempotencyKey(), workflow.onFailure().value(),
-                        size, size, dialect.instant(workflow.createdAt()) },
+                        size, size, dialect.instant(workflow.createdAt()), workflow.submittedBy() },
                 new int[] { Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.VARCHAR, Types.INTEGER, Types.INTEGER,
-                        dialect.instantType() });
+                        dialect.instantType(), Types.VARCHAR });
         if (!workflow.dependencies().isEmpty()) {
             jdbcTemplate.batchUpdate("INSERT INTO job_dependencies (depends_on, job_id) VALUES (?, ?)",
                     workflow.dependencies().stream().map(d -> new Object[] { d.dependsOn(), d.jobId() }).toList(),
@@ -618,7 +619,7 @@ final class WorkflowRows {
     private Workflow mapWorkflow(ResultSet rs, int rowNum) throws SQLException {
         return new Workflow(rs.getString(1), rs.getString(2), rs.getString(3),
                 OnFailure.of(rs.getString(4)).orElseThrow(), WorkflowState.valueOf(rs.getString(5)), rs.getInt(6),
-                rs.getInt(7), Objects.requireNonNull(dialect.instant(rs, 8)), dialect.instant(rs, 9));
+                rs.getInt(7), Objects.requireNonNull(dialect.instant(rs, 8)), rs.getString(9), dialect.instant(rs, 10));
     }
 
     private static List<List<String>> chunks(Collection<String> ids) {

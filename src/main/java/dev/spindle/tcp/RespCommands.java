@@ -40,6 +40,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
+import org.springframework.security.core.context.SecurityContextHolder;
 
 /**
  * The listener's commands, each a call on {@link JobService}, so RESP gets REST's validation,
@@ -50,7 +51,7 @@ final class RespCommands {
 
     /** The commands, for dispatch and for one counter each; {@code WORKFLOW_SUBMIT} is sent as {@code WORKFLOW.SUBMIT}. */
     enum Command {
-        PING, SUBMIT, GET, WAIT, CANCEL, STATS, QUIT, WORKFLOW_SUBMIT, WORKFLOW_GET, WORKFLOW_WAIT, WORKFLOW_CANCEL,
+        PING, AUTH, SUBMIT, GET, WAIT, CANCEL, STATS, QUIT, WORKFLOW_SUBMIT, WORKFLOW_GET, WORKFLOW_WAIT, WORKFLOW_CANCEL,
         SCHEDULE_LIST, SCHEDULE_GET, SCHEDULE_TRIGGER, OUTPUT, LOG;
 
         String wireName() {
@@ -79,8 +80,11 @@ final class RespCommands {
 
     private final TcpMetrics metrics;
 
+    private final RespAuth auth;
+
     RespCommands(JobService jobs, WorkflowService workflows, ScheduleService schedules, JobOutputs outputs,
-            JsonMapper json, IntakeLimiter limiter, TcpProperties properties, TcpMetrics metrics) {
+            JsonMapper json, IntakeLimiter limiter, TcpProperties properties, TcpMetrics metrics, RespAuth auth) {
+        this.auth = auth;
         this.outputs = outputs;
         this.jobs = jobs;
         this.workflows = workflows;
@@ -91,13 +95,21 @@ final class RespCommands {
         this.metrics = metrics;
     }
 
+    /** Whether protected mode refuses this connection; if so, the {@code -DENIED} error is written. */
+    boolean denied(RespSession session, RespWriter out) {
+        return auth.denied(session, out);
+    }
+
     /**
      * Runs one command and writes its reply.
      *
-     * @param client who sent it, for the intake limiter ({@code addr:} and the remote address, as REST)
-     * @return false when the connection should close after the reply (QUIT)
+     * @param session who sent it: what it may run, and whom the intake limiter counts it for
+     * @return false when the connection should close after the reply (QUIT, protected mode)
      */
-    boolean execute(List<byte[]> arguments, RespWriter out, String client) {
+    boolean execute(List<byte[]> arguments, RespWriter out, RespSession session) {
+        if (auth.denied(session, out)) {
+            return false;
+        }
         String name = new String(arguments.getFirst(), StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
         Command command = command(name);
         metrics.command(command);
@@ -106,8 +118,17 @@ final class RespCommands {
             out.error("ERR unknown command '" + abbreviate(name) + "'");
             return true;
         }
+        if (!auth.admits(command, session, out)) {
+            return true;
+        }
+        if (command == Command.AUTH) {
+            auth.auth(arguments, session, out);
+            return true;
+        }
+        // who is calling, for the services (submittedBy), as Spring Security holds it for a REST request
+        SecurityContextHolder.getContext().setAuthentication(session.authentication());
         try {
-            return run(command, arguments, out, client);
+            return run(command, arguments, out, session.client());
         }
         catch (InvalidJobException ex) {
             metrics.error("invalid");
@@ -134,6 +155,9 @@ final class RespCommands {
             metrics.error("internal");
             log.error("Command {} failed", command, ex);
             out.error("ERR Spindle failed to run the command; the error is logged");
+        }
+        finally {
+            SecurityContextHolder.clearContext();
         }
         return true;
     }
@@ -255,6 +279,7 @@ final class RespCommands {
                 out.simple("OK");
                 return false;
             }
+            case AUTH -> throw new IllegalStateException("AUTH is RespAuth's");
         }
         return true;
     }

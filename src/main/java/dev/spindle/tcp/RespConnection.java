@@ -51,6 +51,8 @@ final class RespConnection implements Runnable {
 
     private final String client;
 
+    private final RespSession session;
+
     private final AtomicReference<State> state = new AtomicReference<>(State.IDLE);
 
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -69,7 +71,8 @@ final class RespConnection implements Runnable {
         this.metrics = metrics;
         this.budget = budget;
         this.onClose = onClose;
-        this.client = "addr:" + socket.getInetAddress().getHostAddress();
+        this.session = new RespSession(socket.getInetAddress().getHostAddress());
+        this.client = "addr:" + session.address();
     }
 
     @Override
@@ -91,10 +94,17 @@ final class RespConnection implements Runnable {
     }
 
     private void serve() throws IOException {
+        RespWriter writer = new RespWriter(socket.getOutputStream());
+        // protected mode tells a client it does not serve at once, as Redis does on accept: no byte
+        // of its input is parsed, and it does not hold a connection until the idle timeout
+        if (commands.denied(session, writer)) {
+            writer.flush();
+            discardInput();
+            return;
+        }
         RespReader reader = new RespReader(socket.getInputStream(), READ_BUFFER, (int) limits.maxInlineLength().toBytes(),
                 (int) limits.maxBulkLength().toBytes(), limits.maxArguments(), budget);
         this.reader = reader;
-        RespWriter writer = new RespWriter(socket.getOutputStream());
         while (true) {
             List<byte[]> command;
             try {
@@ -120,7 +130,7 @@ final class RespConnection implements Runnable {
                 writer.flush();
                 return;
             }
-            boolean open = commands.execute(command, writer, client);
+            boolean open = commands.execute(command, writer, session);
             if (!open || stopping || !reader.hasBuffered() || writer.size() >= FLUSH_AT) {
                 writer.flush();
             }

@@ -20,6 +20,8 @@ import java.util.concurrent.locks.LockSupport;
 
 import dev.spindle.config.TcpProperties;
 import dev.spindle.intake.IntakeLimiter;
+import dev.spindle.security.Access;
+import dev.spindle.security.Credentials;
 import dev.spindle.job.JobService;
 import dev.spindle.output.JobOutputs;
 import dev.spindle.schedule.ScheduleService;
@@ -68,6 +70,10 @@ public class RespServer implements SmartLifecycle {
 
     private final IntakeLimiter limiter;
 
+    private final Access access;
+
+    private final Credentials credentials;
+
     private volatile @Nullable RespCommands commands;
 
     private final TcpMetrics metrics;
@@ -95,7 +101,9 @@ public class RespServer implements SmartLifecycle {
      */
     RespServer(TcpProperties properties, ObjectProvider<JobService> jobs, ObjectProvider<WorkflowService> workflows,
             ObjectProvider<ScheduleService> schedules, ObjectProvider<JobOutputs> outputs, JsonMapper json,
-            IntakeLimiter limiter, MeterRegistry meters) {
+            IntakeLimiter limiter, Access access, Credentials credentials, MeterRegistry meters) {
+        this.access = access;
+        this.credentials = credentials;
         this.outputs = outputs;
         this.properties = properties;
         this.jobs = jobs;
@@ -114,7 +122,8 @@ public class RespServer implements SmartLifecycle {
             log.info("RESP listener disabled (spindle.tcp.enabled=false)");
             return;
         }
-        commands = new RespCommands(jobs.getObject(), workflows.getObject(), schedules.getObject(), outputs.getObject(), json, limiter, properties, metrics);
+        commands = new RespCommands(jobs.getObject(), workflows.getObject(), schedules.getObject(), outputs.getObject(), json, limiter,
+                properties, metrics, new RespAuth(access, credentials, metrics));
         InetSocketAddress address = new InetSocketAddress(properties.address(), properties.port());
         try {
             ServerSocket socket = new ServerSocket();

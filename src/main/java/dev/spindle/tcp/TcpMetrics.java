@@ -44,7 +44,8 @@ final class TcpMetrics {
             commands.put(command, counter(command.name().toLowerCase(java.util.Locale.ROOT)));
         }
         this.unknownCommands = counter("unknown");
-        for (String kind : new String[] { "protocol", "unknown_command", "arity", "invalid", "busy", "limited", "internal" }) {
+        for (String kind : new String[] { "protocol", "unknown_command", "arity", "invalid", "busy", "limited", "internal", "denied",
+                "noauth", "noperm", "wrongpass" }) {
             errors.put(kind, Counter.builder("spindle.tcp.errors").tag("kind", kind)
                 .description("RESP error replies by kind").register(registry));
         }

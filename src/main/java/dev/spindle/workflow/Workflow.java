@@ -9,6 +9,8 @@ import org.jspecify.annotations.Nullable;
  *
  * @param steps its steps and the children they added
  * @param openSteps of those, the ones that have not ended
+ * @param submittedBy the authenticated caller that submitted it; null when the submission was not
+ *        authenticated. Its steps and their children carry the same
  */
 public record Workflow(
         String id,
@@ -19,5 +21,6 @@ public record Workflow(
         int steps,
         int openSteps,
         Instant createdAt,
+        @Nullable String submittedBy,
         @Nullable Instant finishedAt) {
 }

@@ -30,6 +30,7 @@ import dev.spindle.job.JobState;
 import dev.spindle.job.JobWatchers;
 import dev.spindle.job.WorkflowAccess;
 import dev.spindle.pool.WorkerPool;
+import dev.spindle.security.Caller;
 import dev.spindle.store.DuplicateIdempotencyKeyException;
 import dev.spindle.store.NewJob;
 import dev.spindle.store.NewWorkflow;
@@ -98,7 +99,8 @@ public class WorkflowService implements WorkflowAccess {
     // --- submit ---------------------------------------------------------------------------------
 
     /**
-     * Submits a workflow: every step is stored in one transaction, or (on any fault) none.
+     * Submits a workflow: every step is stored in one transaction, or (on any fault) none. The
+     * workflow and its steps are submitted by the caller on this thread ({@link Caller}).
      *
      * @throws InvalidWorkflowException naming every fault, with nothing stored
      */
@@ -125,6 +127,7 @@ public class WorkflowService implements WorkflowAccess {
         checkText("idempotencyKey", request.idempotencyKey(), 1, MAX_KEY, errors);
         WorkflowGraph.check(steps, errors);
         Instant now = jobs.now();
+        String submittedBy = Caller.name();
         String workflowId = ids.generate().toString();
         List<NewJob> prepared = new ArrayList<>(steps.size());
         Map<String, String> jobIds = new HashMap<>();
@@ -133,7 +136,7 @@ public class WorkflowService implements WorkflowAccess {
             if (step == null) {
                 continue;
             }
-            NewJob job = jobs.prepare(step.job(), now, "steps[" + i + "].", errors);
+            NewJob job = jobs.prepare(step.job(), submittedBy, now, "steps[" + i + "].", errors);
             if (job != null && step.id() != null) {
                 prepared.add(job.asStep(workflowId, step.id(), i, step.dependencies().size()));
                 jobIds.put(step.id(), job.id());
@@ -149,7 +152,7 @@ public class WorkflowService implements WorkflowAccess {
             }
         }
         NewWorkflow workflow = new NewWorkflow(workflowId, request.name(), request.idempotencyKey(), onFailure, now,
-                prepared, dependencies);
+                submittedBy, prepared, dependencies);
         return store(workflow);
     }
 
@@ -178,7 +181,7 @@ public class WorkflowService implements WorkflowAccess {
         Map<JobState, Integer> counts = new EnumMap<>(JobState.class);
         workflow.steps().forEach(job -> counts.merge(job.state(), 1, Integer::sum));
         Workflow stored = new Workflow(workflow.id(), workflow.name(), key, workflow.onFailure(), WorkflowState.RUNNING,
-                size, size, workflow.createdAt(), null);
+                size, size, workflow.createdAt(), workflow.submittedBy(), null);
         return new Submission(view(stored, new WorkflowSteps(workflow.steps().stream().map(NewJob::toJob).toList(),
                 workflow.dependencies(), Map.of(), counts)), true);
     }
@@ -275,8 +278,8 @@ public class WorkflowService implements WorkflowAccess {
             }
         }
         return new WorkflowView(workflow.id(), workflow.name(), workflow.idempotencyKey(), workflow.onFailure(),
-                workflow.state(), workflow.createdAt(), workflow.finishedAt(), workflow.steps(), steps.counts(), views,
-                results);
+                workflow.state(), workflow.createdAt(), workflow.submittedBy(), workflow.finishedAt(), workflow.steps(),
+                steps.counts(), views, results);
     }
 
     // --- cancel and retry -----------------------------------------------------------------------
@@ -348,7 +351,8 @@ public class WorkflowService implements WorkflowAccess {
         List<String> errors = new ArrayList<>();
         List<NewJob> prepared = new ArrayList<>(children.size());
         for (int i = 0; i < children.size(); i++) {
-            NewJob child = jobs.prepare(children.get(i), now, "children[" + i + "].", errors);
+            // a worker's thread serves no request: the children are submitted by whoever submitted their step
+            NewJob child = jobs.prepare(children.get(i), step.submittedBy(), now, "children[" + i + "].", errors);
             if (child != null) {
                 prepared.add(child.asChild(workflowId, step.id(), from + i));
             }

@@ -12,6 +12,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * A workflow as the API shows it: its state, its jobs counted by state, each step, and the results
  * of the steps nothing depends on (its outcome).
+ *
+ * @param submittedBy see {@link Workflow#submittedBy()}
  */
 public record WorkflowView(
         String id,
@@ -20,6 +22,7 @@ public record WorkflowView(
         OnFailure onFailure,
         WorkflowState state,
         Instant createdAt,
+        @Nullable String submittedBy,
         @Nullable Instant finishedAt,
         int jobs,
         Map<JobState, Integer> counts,

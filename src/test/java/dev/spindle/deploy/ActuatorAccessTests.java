@@ -11,8 +11,8 @@ import org.springframework.test.context.TestPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The management port has no authentication yet, so no Actuator operation changes state: forcing
- * a circuit breaker open (which would park every http job) is refused, reading it still works.
+ * No Actuator operation changes state, whoever asks: forcing a circuit breaker open (which would
+ * park every http job) is refused, reading it still works.
  * The same properties as {@link DashboardTests}: one context for both.
  */
 @SpindleTest

@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * docker-compose.yml as a real compose parser reads it ({@code docker-compose config}, which needs
  * no Docker engine; skipped without docker-compose): the four services, PostgreSQL's health
- * check that Spindle waits for, Prometheus scraping the management port, Grafana provisioned with
- * the chart's dashboard file.
+ * check that Spindle waits for, Prometheus scraping the management port with the API key that
+ * Spindle is given (one git-ignored file, no default key), Grafana provisioned with the chart's
+ * dashboard file.
  */
 class ComposeFileTests {
 
@@ -73,6 +74,48 @@ class ComposeFileTests {
         assertThat(at(scrape, "static_configs", 0, "targets")).isEqualTo(List.of("spindle:8081"));
     }
 
+    /** Where docker-compose.yml's header tells you to write the key, relative to the repository. */
+    static final String KEY_FILE = "deploy/compose/spindle-api-key";
+
+    @Test
+    void spindleAndPrometheusReadTheSameApiKeyFileAndNoKeyIsInTheComposeFile() throws Exception {
+        Map<String, Object> config = config(Map.of("SPINDLE_API_KEY_FILE", ""));
+        Map<String, Object> spindle = map(config, "services", "spindle");
+        Map<String, Object> prometheus = map(config, "services", "prometheus");
+
+        // one secret, from the file the header says to make, and no key with a default anywhere
+        assertThat(map(config, "secrets")).containsOnlyKeys("spindle_api_key");
+        assertThat(Path.of(string(config, "secrets", "spindle_api_key", "file")))
+            .isEqualTo(Command.ROOT.resolve(KEY_FILE));
+        assertThat(Files.readString(Path.of("docker-compose.yml")))
+            .contains("openssl rand -hex 32 > " + KEY_FILE, "KEY=$(cat " + KEY_FILE + ")");
+        assertThat(Files.readAllLines(Path.of(".gitignore"))).as("the key stays out of Git").contains(KEY_FILE);
+        assertThat(Files.readString(Path.of(".dockerignore"))).as("and out of the build context")
+            .doesNotContain("!deploy/compose");
+
+        // Spindle: the secret's file name is the property (Spring Boot's configuration tree), the
+        // roles come from the environment, and the key is nowhere in the environment
+        Map<String, Object> environment = map(spindle, "environment");
+        assertThat(secretTarget(spindle, "spindle_api_key")).isEqualTo("spindle.security.api-keys.admin.key");
+        assertThat(environment.get("SPRING_CONFIG_IMPORT").toString()).contains("configtree:/run/secrets/");
+        assertThat(environment).containsEntry("SPINDLE_SECURITY_APIKEYS_ADMIN_ROLES", "admin");
+        assertThat(environment.keySet()).noneMatch(name -> name.endsWith("_KEY") || name.endsWith("_SHA256"));
+
+        // Prometheus: the same secret, sent as a bearer token (it expands no variables in its config)
+        String target = secretTarget(prometheus, "spindle_api_key");
+        Path prometheusConfig = Path.of(bindSource(prometheus, "/etc/prometheus/prometheus.yml"));
+        Map<String, Object> scrape = list(load(prometheusConfig), "scrape_configs").getFirst();
+        assertThat(map(scrape, "authorization")).containsEntry("type", "Bearer")
+            .containsEntry("credentials_file", target.startsWith("/") ? target : "/run/secrets/" + target);
+    }
+
+    @Test
+    void theKeyFileCanBeNamedFromTheEnvironment() {
+        Map<String, Object> config = config(Map.of("SPINDLE_API_KEY_FILE", "/srv/secrets/spindle-admin-key"));
+
+        assertThat(string(config, "secrets", "spindle_api_key", "file")).isEqualTo("/srv/secrets/spindle-admin-key");
+    }
+
     @Test
     void grafanaLoadsTheChartsDashboardFileAndThePrometheusDataSource() throws Exception {
         Map<String, Object> grafana = map(services(), "grafana");
@@ -89,10 +132,31 @@ class ComposeFileTests {
     }
 
     private static Map<String, Object> services() {
+        return map(config(Map.of()), "services");
+    }
+
+    /** The whole file as docker-compose config resolves it, with these environment variables. */
+    private static Map<String, Object> config(Map<String, String> environment) {
         Result result = new Command(List.of(dockerCompose.toString(), "-f", "docker-compose.yml", "config"),
-                Map.of(), java.time.Duration.ofMinutes(1)).run();
+                environment, java.time.Duration.ofMinutes(1)).run();
         assertThat(result.succeeded()).as(result.describe()).isTrue();
-        return map(new Yaml().<Map<String, Object>>load(result.stdout()), "services");
+        return new Yaml().load(result.stdout());
+    }
+
+    /** Where a service gets a secret (the long syntax's target, else the secret's own name). */
+    private static String secretTarget(Map<String, Object> service, String secret) {
+        @SuppressWarnings("unchecked")
+        List<Object> secrets = (List<Object>) at(service, "secrets");
+        assertThat(secrets).as("secrets of the service").isNotNull();
+        for (Object entry : secrets) {
+            if (entry instanceof Map<?, ?> map && secret.equals(map.get("source"))) {
+                return map.get("target") == null ? secret : map.get("target").toString();
+            }
+            if (secret.equals(entry)) {
+                return secret;
+            }
+        }
+        throw new AssertionError("no secret " + secret + " in " + secrets);
     }
 
     /**

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import dev.spindle.deploy.Command.Result;
 import org.junit.jupiter.api.BeforeEach;
@@ -230,6 +231,144 @@ class HelmChartTests {
             .isEqualTo(Files.readString(DashboardTests.DASHBOARD).strip());
     }
 
+    static final String CI_KEY = "ci-key-0123456789abcdef0123456789abcdef";
+
+    static final String PROMETHEUS_KEY = "prom-key-fedcba9876543210fedcba9876543210";
+
+    static final String API_KEYS = """
+            {"ci": {"roles": ["submit", "read"], "key": "%s"},
+             "prometheus": {"roles": ["admin"], "key": "%s"},
+             "hashed": {"roles": ["read"], "sha256": "%s"}}""".formatted(CI_KEY, PROMETHEUS_KEY, "ab".repeat(32));
+
+    @Test
+    void defaultsRunInProtectedModeWithTheProbesUntouched() {
+        Manifests manifests = render();
+        Map<String, Object> config = applicationConfig(manifests);
+
+        assertThat(at(config, "spindle", "security", "protected-mode")).isEqualTo(true);
+        assertThat(map(config, "spindle", "security")).doesNotContainKey("api-keys");
+        assertThat(at(config, "spring", "security")).as("no JWT issuer").isNull();
+        assertThat(list(container(manifests), "env")).extracting(env -> env.get("name").toString())
+            .noneMatch(name -> name.startsWith("SPINDLE_SECURITY_"));
+        // the kubelet sends no credentials: its probes go to the two groups that always stay open
+        assertThat(string(container(manifests), "livenessProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
+        assertThat(string(container(manifests), "readinessProbe", "httpGet", "path")).isEqualTo("/actuator/health/readiness");
+    }
+
+    @Test
+    void apiKeysFromValuesGoIntoTheChartsSecretAndReachThePodAsEnvironmentVariables() {
+        Result result = helm("template", "spindle", CHART, "--namespace", "jobs", "--set-json", "security.apiKeys=" + API_KEYS)
+            .run();
+        assertThat(result.succeeded()).as(result.describe()).isTrue();
+        Manifests manifests = Manifests.parse(result.stdout());
+        Map<String, Object> secret = manifests.one("Secret", "-api-keys");
+        List<Map<String, Object>> env = list(container(manifests), "env");
+        Map<String, Object> config = applicationConfig(manifests);
+
+        assertThat(map(secret, "data")).as("one entry per key given in clear").containsOnlyKeys("ci", "prometheus");
+        assertThat(decoded(secret, "ci")).isEqualTo(CI_KEY);
+        assertThat(decoded(secret, "prometheus")).isEqualTo(PROMETHEUS_KEY);
+        for (String name : List.of("ci", "prometheus")) {
+            assertThat(map(named(env, "SPINDLE_SECURITY_APIKEYS_" + name.toUpperCase() + "_KEY"), "valueFrom", "secretKeyRef"))
+                .containsEntry("name", string(secret, "metadata", "name")).containsEntry("key", name);
+        }
+        assertThat(env).extracting(variable -> variable.get("name")).as("a hashed key needs no Secret")
+            .doesNotContain("SPINDLE_SECURITY_APIKEYS_HASHED_KEY");
+        assertThat(at(config, "spindle", "security", "api-keys", "ci", "roles")).isEqualTo(List.of("submit", "read"));
+        assertThat(at(config, "spindle", "security", "api-keys", "prometheus", "roles")).isEqualTo(List.of("admin"));
+        assertThat(map(config, "spindle", "security", "api-keys", "ci")).doesNotContainKey("key");
+        assertThat(at(config, "spindle", "security", "api-keys", "hashed", "sha256")).isEqualTo("ab".repeat(32));
+
+        // nowhere but in the Secret, in clear or in base64
+        String outsideTheSecret = manifests.documents().stream().filter(document -> document != secret)
+            .map(Object::toString).collect(Collectors.joining("\n"));
+        for (String key : List.of(CI_KEY, PROMETHEUS_KEY)) {
+            String base64 = Base64.getEncoder().encodeToString(key.getBytes());
+            assertThat(outsideTheSecret).doesNotContain(key).doesNotContain(base64);
+            assertThat(result.stdout()).containsOnlyOnce(base64).doesNotContain(key);
+        }
+    }
+
+    @Test
+    void existingSecretMakesNoSecretAndIsReferenced() {
+        Manifests manifests = render("--set", "security.existingSecret=team-keys", "--set-json",
+                "security.apiKeys={\"ci\": {\"roles\": [\"submit\"]}, \"ops\": {\"roles\": [\"operate\", \"read\"]}}");
+        List<Map<String, Object>> env = list(container(manifests), "env");
+
+        assertThat(manifests.ofKind("Secret")).isEmpty();
+        assertThat(map(named(env, "SPINDLE_SECURITY_APIKEYS_CI_KEY"), "valueFrom", "secretKeyRef"))
+            .containsEntry("name", "team-keys").containsEntry("key", "ci");
+        assertThat(map(named(env, "SPINDLE_SECURITY_APIKEYS_OPS_KEY"), "valueFrom", "secretKeyRef"))
+            .containsEntry("name", "team-keys").containsEntry("key", "ops");
+        assertThat(at(applicationConfig(manifests), "spindle", "security", "api-keys", "ops", "roles"))
+            .isEqualTo(List.of("operate", "read"));
+    }
+
+    @Test
+    void jwtSettingsGoToSpringBootsResourceServerProperties() {
+        Map<String, Object> config = applicationConfig(render("--set", "security.jwt.issuerUri=https://id.example.com/realms/jobs",
+                "--set", "security.jwt.jwkSetUri=https://id.example.com/realms/jobs/certs", "--set", "security.jwt.scopePrefix=jobs."));
+
+        assertThat(map(config, "spring", "security", "oauth2", "resourceserver", "jwt"))
+            .containsEntry("issuer-uri", "https://id.example.com/realms/jobs")
+            .containsEntry("jwk-set-uri", "https://id.example.com/realms/jobs/certs");
+        assertThat(at(config, "spindle", "security", "jwt", "scope-prefix")).isEqualTo("jobs.");
+        assertThat(at(config, "spring", "lifecycle", "timeout-per-shutdown-phase")).as("the chart's own stay").isNotNull();
+    }
+
+    @Test
+    void serviceMonitorAuthenticatesWithTheNamedAdminKey() {
+        Manifests manifests = render("--set-json", "security.apiKeys=" + API_KEYS,
+                "--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.apiKeyName=prometheus");
+        Map<String, Object> endpoint = list(manifests.one("ServiceMonitor", ""), "spec", "endpoints").getFirst();
+
+        assertThat(string(endpoint, "authorization", "type")).isEqualTo("Bearer");
+        assertThat(map(endpoint, "authorization", "credentials"))
+            .containsEntry("name", string(manifests.one("Secret", "-api-keys"), "metadata", "name"))
+            .containsEntry("key", "prometheus");
+
+        Map<String, Object> existing = list(render("-f", POSTGRESQL_VALUES).one("ServiceMonitor", ""), "spec", "endpoints").getFirst();
+        assertThat(map(existing, "authorization", "credentials")).containsEntry("name", "spindle-api-keys")
+            .containsEntry("key", "prometheus");
+
+        assertThat(refusal("--set", "metrics.serviceMonitor.enabled=true")).as("protected mode refuses Prometheus")
+            .contains("metrics.serviceMonitor.enabled needs metrics.serviceMonitor.apiKeyName");
+        assertThat(refusal("--set-json", "security.apiKeys=" + API_KEYS, "--set", "metrics.serviceMonitor.enabled=true",
+                "--set", "metrics.serviceMonitor.apiKeyName=ci")).contains("needs the admin role");
+        assertThat(refusal("--set-json", "security.apiKeys=" + API_KEYS, "--set", "metrics.serviceMonitor.enabled=true",
+                "--set", "metrics.serviceMonitor.apiKeyName=nobody")).contains("apiKeyName=nobody names no key");
+        assertThat(render("--set", "security.protectedMode=false", "--set", "metrics.serviceMonitor.enabled=true")
+            .ofKind("ServiceMonitor")).as("open to everyone: nothing to send").singleElement()
+            .satisfies(monitor -> assertThat(list(monitor, "spec", "endpoints").getFirst()).doesNotContainKey("authorization"));
+    }
+
+    @Test
+    void schemaRefusesKeyNamesThatCannotBeEnvironmentVariablesAndBadKeys() {
+        // SPINDLE_SECURITY_APIKEYS_MY-KEY_KEY cannot be bound: names are lowercase letters and digits
+        assertThat(refusal("--set-json", "security.apiKeys={\"my-key\": {\"roles\": [\"read\"], \"key\": \"" + CI_KEY + "\"}}"))
+            .contains("my-key", "^[a-z0-9]+$");
+        assertThat(refusal("--set-json", "security.apiKeys={\"CI\": {\"roles\": [\"read\"], \"key\": \"" + CI_KEY + "\"}}"))
+            .contains("CI");
+        assertThat(refusal("--set-json", "security.apiKeys={\"ci\": {\"roles\": [\"read\"], \"key\": \"short\"}}"))
+            .contains("security.apiKeys.ci.key");
+        assertThat(refusal("--set-json", "security.apiKeys={\"ci\": {\"roles\": [\"root\"], \"key\": \"" + CI_KEY + "\"}}"))
+            .contains("security.apiKeys.ci.roles");
+        assertThat(refusal("--set-json", "security.apiKeys={\"ci\": {\"roles\": [], \"key\": \"" + CI_KEY + "\"}}"))
+            .contains("security.apiKeys.ci.roles");
+        assertThat(refusal("--set-json", "security.apiKeys={\"ci\": {\"roles\": [\"read\"], \"sha256\": \"abc\"}}"))
+            .contains("security.apiKeys.ci.sha256");
+        // and what the schema cannot see
+        assertThat(refusal("--set-json", "security.apiKeys={\"ci\": {\"roles\": [\"read\"]}}"))
+            .contains("security.apiKeys.ci needs its key");
+        assertThat(refusal("--set", "security.existingSecret=team-keys", "--set-json",
+                "security.apiKeys={\"ci\": {\"roles\": [\"read\"], \"key\": \"" + CI_KEY + "\"}}"))
+            .contains("security.apiKeys.ci.key is given in clear", "security.existingSecret=team-keys");
+        assertThat(refusal("--set", "security.existingSecret=team-keys")).contains("security.apiKeys names no key");
+        assertThat(refusal("--set", "config.spindle.security.api-keys.ci.key=" + CI_KEY))
+            .contains("set security.apiKeys instead").doesNotContain(CI_KEY);
+        assertThat(refusal("--set", "config.spindle.security.protected-mode=false")).contains("set security.protectedMode instead");
+    }
+
     @Test
     void embeddedStoreWithThreeReplicasIsRefused() {
         Result result = helm("template", "spindle", CHART, "-f", INVALID_VALUES).run();
@@ -284,6 +423,17 @@ class HelmChartTests {
                 "service/spindle-management 8081:8081", "curl -s -X POST localhost:8080/api/v1/jobs",
                 "redis-cli -p 7379 SUBMIT", "localhost:8081/actuator/health/readiness",
                 "embedded SQLite file on the claim spindle-data");
+        assertThat(notes).as("no keys, no JWT").contains("Protected mode", "only the kubelet probes");
+
+        result = helm("template", "spindle", chart.toString(), "--namespace", "jobs",
+                "--show-only", "templates/notes-check.yaml", "--set-json", "security.apiKeys=" + API_KEYS).run();
+        assertThat(result.succeeded()).as(result.describe()).isTrue();
+        notes = string(Manifests.parse(result.stdout()).one("ConfigMap", "notes"), "data", "notes");
+        assertThat(notes).doesNotContain("Protected mode").doesNotContain(PROMETHEUS_KEY)
+            .contains("kubectl -n jobs get secret spindle-api-keys -o jsonpath='{.data.prometheus}' | base64 -d",
+                    "curl -s -X POST localhost:8080/api/v1/jobs -H \"Authorization: Bearer $KEY\"",
+                    "redis-cli -p 7379 -a \"$KEY\" --no-auth-warning SUBMIT",
+                    "curl -s -H \"Authorization: Bearer $KEY\" localhost:8081/actuator/prometheus");
     }
 
     private String refusal(String... arguments) {
@@ -308,6 +458,10 @@ class HelmChartTests {
         String location = string(named(list(container, "env"), "SPRING_CONFIG_ADDITIONAL_LOCATION"), "value");
         assertThat(location).isEqualTo(string(named(list(container, "volumeMounts"), "config"), "mountPath") + "/");
         return new Yaml().load(string(manifests.one("ConfigMap", "spindle"), "data", "application.yaml"));
+    }
+
+    private static String decoded(Map<String, Object> secret, String key) {
+        return new String(Base64.getDecoder().decode(string(secret, "data", key)));
     }
 
     private static long seconds(Object duration) {

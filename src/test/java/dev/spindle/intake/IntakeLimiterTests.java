@@ -180,7 +180,7 @@ class IntakeLimiterTests {
     }
 
     private static IntakeProperties properties(boolean enabled, int maxClients) {
-        return new IntakeProperties(enabled, "X-API-Key", maxClients);
+        return new IntakeProperties(enabled, maxClients);
     }
 
     private void advance(Duration duration) {

@@ -289,7 +289,7 @@ class ScheduleTests {
         ScheduleDefinition gone = new ScheduleDefinition("* * * * * *", "UTC",
                 new ScheduledJob("gone", null, "held", null, null, null, null), MisfirePolicy.SKIP, null, 10,
                 OverlapPolicy.ALLOW);
-        store.insertSchedule("elsewhere", gone, ScheduleSource.API, t0.plusSeconds(1), t0);
+        store.insertSchedule("elsewhere", gone, ScheduleSource.API, null, t0.plusSeconds(1), t0);
         create(schedule("beside", "* * * * * *", "\"overlap\": \"allow\""));
         tickAt(t0.plusSeconds(1));
         assertThat(fired("beside")).containsExactly(t0.plusSeconds(1));
@@ -299,6 +299,38 @@ class ScheduleTests {
         assertThat(stuck.path("counts").path("fires").asLong()).isZero();
         api.delete("/api/v1/schedules/elsewhere");
         api.delete("/api/v1/schedules/beside");
+    }
+
+    @Test
+    void aSchedulesJobsAreSubmittedByWhoeverLastDefinedIt() {
+        Instant t0 = CLOCK.instant();
+        ScheduleDefinition held = new ScheduleDefinition("* * * * * *", "UTC",
+                new ScheduledJob("noop", null, "held", null, null, null, null), MisfirePolicy.SKIP, null, 10,
+                OverlapPolicy.ALLOW);
+        // as a create by an authenticated caller stores it
+        store.insertSchedule("owned", held, ScheduleSource.API, "alice", t0.plusSeconds(1), t0);
+        assertThat(api.get("/api/v1/schedules/owned").body().path("submittedBy").asString()).isEqualTo("alice");
+        tickAt(t0.plusSeconds(1));
+        Response triggered = api.post("/api/v1/schedules/owned/trigger", "");
+        assertThat(triggered.status()).isEqualTo(202);
+        assertThat(triggered.body().path("submittedBy").asString()).as("whoever triggers it").isEqualTo("alice");
+        assertThat(submitters("owned")).containsExactly("alice", "alice");
+
+        // replaced by a caller who is not authenticated: from now on its jobs are nobody's
+        Response replaced = api.put("/api/v1/schedules/owned", schedule("owned", "* * * * * *", "\"overlap\": \"allow\""));
+        assertThat(replaced.status()).isEqualTo(200);
+        assertThat(replaced.body().has("submittedBy")).isFalse();
+        tickAt(t0.plusSeconds(2));
+        assertThat(submitters("owned")).containsExactly("alice", "alice", null);
+        api.delete("/api/v1/schedules/owned");
+    }
+
+    /** Who submitted each of the schedule's jobs, in the order they were created. */
+    private List<String> submitters(String name) {
+        return jdbc.sql("SELECT submitted_by FROM jobs WHERE idempotency_key LIKE ? ORDER BY created_at, id")
+            .param("schedule:" + name + ":%")
+            .query((rs, row) -> rs.getString(1))
+            .list();
     }
 
     /**
@@ -403,6 +435,7 @@ class ScheduleTests {
     void aConfiguredScheduleIsStoredAndCanOnlyBeChangedInConfiguration() {
         JsonNode configured = api.get("/api/v1/schedules/nightly-report").body();
         assertThat(configured.path("source").asString()).isEqualTo("config");
+        assertThat(configured.has("submittedBy")).as("no caller defined it").isFalse();
         assertThat(configured.path("zone").asString()).isEqualTo("Europe/Berlin");
         assertThat(configured.path("job").path("payload").path("report").asString()).isEqualTo("daily");
         Instant next = Instant.parse(configured.path("nextFireTimes").get(0).asString());

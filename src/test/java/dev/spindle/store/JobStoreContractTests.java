@@ -22,6 +22,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * The behaviour every {@link JobStore} database must have; one subclass per database runs it.
@@ -58,6 +59,21 @@ abstract class JobStoreContractTests {
         assertThat(read).isEqualTo(job.toJob());
         assertThat(store.findByIdempotencyKey("k1")).contains(read);
         assertThat(store.find("missing")).isEmpty();
+    }
+
+    @Test
+    void theSubmitterReadsBackAndIsNullWhenNoneIsGiven() {
+        NewJob given = aJob().submittedBy("alice").build();
+        NewJob none = aJob().build();
+
+        store.insert(List.of(given, none));
+
+        assertThat(store.find(given.id()).orElseThrow().submittedBy()).isEqualTo("alice");
+        assertThat(store.find(none.id()).orElseThrow().submittedBy()).isNull();
+        assertThat(claim(N1)).as("as a claim returns them")
+            .extracting(Job::id, Job::submittedBy)
+            .containsExactlyInAnyOrder(tuple(given.id(), "alice"),
+                    tuple(none.id(), null));
     }
 
     @Test

@@ -26,6 +26,8 @@ final class NewJobBuilder {
 
     private Instant runAt;
 
+    private String submittedBy;
+
     NewJobBuilder(Instant now) {
         this.now = now;
     }
@@ -70,8 +72,13 @@ final class NewJobBuilder {
         return this;
     }
 
+    NewJobBuilder submittedBy(String name) {
+        this.submittedBy = name;
+        return this;
+    }
+
     NewJob build() {
         return new NewJob(id, type, queue, concurrencyKey, TestStores.JSON.readTree(payload), priority, maxAttempts,
-                Duration.ofSeconds(30), runAt == null ? now : runAt, idempotencyKey, now);
+                Duration.ofSeconds(30), runAt == null ? now : runAt, idempotencyKey, now, submittedBy);
     }
 }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * Schedules in the store: a fire applies once however many nodes fire the same time, and only to
@@ -72,8 +73,8 @@ abstract class ScheduleStoreContractTests {
                 new ScheduledJob("http", java.util.Map.of("url", "/x", "n", 3), "reports", "customer-1", 7, 2,
                         java.time.Duration.ofMinutes(5)),
                 MisfirePolicy.CATCH_UP, java.time.Duration.ofHours(6), 4, OverlapPolicy.CANCEL_PREVIOUS);
-        assertThat(store.insertSchedule("kept", definition, ScheduleSource.CONFIG, now.plusSeconds(60), now)).isTrue();
-        assertThat(store.insertSchedule("kept", EVERY_SECOND, ScheduleSource.API, now, now)).as("the name is taken").isFalse();
+        assertThat(store.insertSchedule("kept", definition, ScheduleSource.CONFIG, null, now.plusSeconds(60), now)).isTrue();
+        assertThat(store.insertSchedule("kept", EVERY_SECOND, ScheduleSource.API, null, now, now)).as("the name is taken").isFalse();
         Schedule kept = schedule("kept");
         assertThat(kept.definition()).isEqualTo(definition);
         assertThat(kept.source()).isEqualTo(ScheduleSource.CONFIG);
@@ -82,13 +83,33 @@ abstract class ScheduleStoreContractTests {
         assertThat(kept.counts()).isEqualTo(ScheduleCounts.NONE);
     }
 
+    @Test
+    void whoLastDefinedAScheduleReadsBack() {
+        store.insertSchedule("owned", EVERY_SECOND, ScheduleSource.API, "alice", now, now);
+        store.insertSchedule("anonymous", EVERY_SECOND, ScheduleSource.API, null, now, now);
+        assertThat(schedule("owned").submittedBy()).isEqualTo("alice");
+        assertThat(schedule("anonymous").submittedBy()).isNull();
+        assertThat(store.dueSchedules(now, 10)).extracting(Schedule::name, Schedule::submittedBy)
+            .containsExactlyInAnyOrder(tuple("anonymous", null),
+                    tuple("owned", "alice"));
+
+        assertThat(store.replaceSchedule("owned", revision("owned"), EVERY_SECOND, ScheduleSource.API, "bob", now, now))
+            .isTrue();
+        assertThat(schedule("owned").submittedBy()).isEqualTo("bob");
+        assertThat(store.pauseSchedule("owned", revision("owned"), true, null, now)).isTrue();
+        assertThat(schedule("owned").submittedBy()).as("a pause defines nothing").isEqualTo("bob");
+        assertThat(store.replaceSchedule("owned", revision("owned"), EVERY_SECOND, ScheduleSource.CONFIG, null, now, now))
+            .isTrue();
+        assertThat(schedule("owned").submittedBy()).isNull();
+    }
+
     long revision(String name) {
         return schedule(name).revision();
     }
 
     @Test
     void aFireAppliesOnceWhenTwoNodesFireTheSameTime() throws Exception {
-        store.insertSchedule("raced", EVERY_SECOND, ScheduleSource.API, now, now);
+        store.insertSchedule("raced", EVERY_SECOND, ScheduleSource.API, null, now, now);
         long revision = revision("raced");
         CyclicBarrier barrier = new CyclicBarrier(2);
         try (ExecutorService nodes = Executors.newFixedThreadPool(2)) {
@@ -117,10 +138,10 @@ abstract class ScheduleStoreContractTests {
 
     @Test
     void aFirePlannedFromAnOlderRevisionOrWhilePausedDoesNotApply() {
-        store.insertSchedule("changed", EVERY_SECOND, ScheduleSource.API, now, now);
+        store.insertSchedule("changed", EVERY_SECOND, ScheduleSource.API, null, now, now);
         long first = revision("changed");
-        assertThat(store.replaceSchedule("changed", first, EVERY_SECOND, ScheduleSource.API, now, now)).isTrue();
-        assertThat(store.replaceSchedule("changed", first, EVERY_SECOND, ScheduleSource.API, now, now))
+        assertThat(store.replaceSchedule("changed", first, EVERY_SECOND, ScheduleSource.API, null, now, now)).isTrue();
+        assertThat(store.replaceSchedule("changed", first, EVERY_SECOND, ScheduleSource.API, null, now, now))
             .as("a replace from the old revision").isFalse();
         long second = revision("changed");
         assertThat(second).isEqualTo(first + 1);
@@ -148,14 +169,14 @@ abstract class ScheduleStoreContractTests {
         assertThat(store.fireSchedule(fire("changed", second, now.plusSeconds(30), job("changed", now.plusSeconds(30)))))
             .isEqualTo(-1);
         // created again under the name: a fire planned from the old one does not apply to it
-        store.insertSchedule("changed", EVERY_SECOND, ScheduleSource.API, now.plusSeconds(30), now.plusSeconds(1));
+        store.insertSchedule("changed", EVERY_SECOND, ScheduleSource.API, null, now.plusSeconds(30), now.plusSeconds(1));
         assertThat(store.fireSchedule(fire("changed", second, now.plusSeconds(30), job("changed", now.plusSeconds(30)))))
             .isEqualTo(-1);
     }
 
     @Test
     void aKeyTakenAlreadyMakesItsHolderTheLastJob() {
-        store.insertSchedule("taken", EVERY_SECOND, ScheduleSource.API, now, now);
+        store.insertSchedule("taken", EVERY_SECOND, ScheduleSource.API, null, now, now);
         NewJob holder = job("taken", now);
         store.insert(List.of(holder));
         assertThat(store.fireSchedule(fire("taken", revision("taken"), now, job("taken", now)))).isZero();
@@ -170,12 +191,12 @@ abstract class ScheduleStoreContractTests {
 
     @Test
     void dueSchedulesAndTheNextFireLeaveOutPausedOnes() {
-        store.insertSchedule("late", EVERY_SECOND, ScheduleSource.API, now.minusSeconds(5), now);
-        store.insertSchedule("later", EVERY_SECOND, ScheduleSource.API, now.minusSeconds(1), now);
-        store.insertSchedule("future", EVERY_SECOND, ScheduleSource.API, now.plusSeconds(7), now);
-        store.insertSchedule("stopped", EVERY_SECOND, ScheduleSource.CONFIG, now.minusSeconds(9), now);
+        store.insertSchedule("late", EVERY_SECOND, ScheduleSource.API, null, now.minusSeconds(5), now);
+        store.insertSchedule("later", EVERY_SECOND, ScheduleSource.API, null, now.minusSeconds(1), now);
+        store.insertSchedule("future", EVERY_SECOND, ScheduleSource.API, null, now.plusSeconds(7), now);
+        store.insertSchedule("stopped", EVERY_SECOND, ScheduleSource.CONFIG, null, now.minusSeconds(9), now);
         store.pauseSchedule("stopped", revision("stopped"), true, null, now);
-        store.insertSchedule("done", EVERY_SECOND, ScheduleSource.CONFIG, null, now);
+        store.insertSchedule("done", EVERY_SECOND, ScheduleSource.CONFIG, null, null, now);
 
         assertThat(store.dueSchedules(now, 10)).extracting(Schedule::name).containsExactly("late", "later");
         assertThat(store.dueSchedules(now, 1)).extracting(Schedule::name).containsExactly("late");

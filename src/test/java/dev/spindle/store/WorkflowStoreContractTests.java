@@ -18,6 +18,8 @@ import dev.spindle.job.Job;
 import dev.spindle.job.JobState;
 import dev.spindle.store.NewWorkflow.Dependency;
 import dev.spindle.workflow.OnFailure;
+import dev.spindle.workflow.Workflow;
+import dev.spindle.workflow.WorkflowQuery;
 import dev.spindle.workflow.WorkflowState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,6 +29,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * The workflow part of the store contract; one subclass per database runs it on an empty,
@@ -79,7 +82,7 @@ abstract class WorkflowStoreContractTests {
     /** b and c, then d waiting for both. */
     private NewWorkflow diamondTail(NewJob b, NewJob c, NewJob d) {
         String id = TestStores.nextId();
-        return new NewWorkflow(id, "tail", null, OnFailure.CANCEL_DEPENDENTS, now,
+        return new NewWorkflow(id, "tail", null, OnFailure.CANCEL_DEPENDENTS, now, null,
                 List.of(b.asStep(id, "b", 0, 0), c.asStep(id, "c", 1, 0), d.asStep(id, "d", 2, 2)),
                 List.of(new Dependency(d.id(), b.id()), new Dependency(d.id(), c.id())));
     }
@@ -136,7 +139,7 @@ abstract class WorkflowStoreContractTests {
         NewJob parent = new NewJobBuilder(now).build();
         NewJob after = new NewJobBuilder(now).build();
         String id = TestStores.nextId();
-        store.insertWorkflow(new NewWorkflow(id, null, null, OnFailure.CANCEL_DEPENDENTS, now,
+        store.insertWorkflow(new NewWorkflow(id, null, null, OnFailure.CANCEL_DEPENDENTS, now, null,
                 List.of(parent.asStep(id, "p", 0, 0), after.asStep(id, "after", 1, 1)),
                 List.of(new Dependency(after.id(), parent.id()))));
         Job step = store.claim(1, new Lease("n1", "i1", now.plusSeconds(30)), now).getFirst();
@@ -186,10 +189,36 @@ abstract class WorkflowStoreContractTests {
     }
 
     @Test
+    void theSubmitterOfAWorkflowItsStepsAndTheirChildrenReadsBack() {
+        NewJob only = new NewJobBuilder(now).submittedBy("alice").build();
+        String id = TestStores.nextId();
+        store.insertWorkflow(new NewWorkflow(id, null, null, OnFailure.CANCEL_DEPENDENTS, now, "alice",
+                List.of(only.asStep(id, "only", 0, 0)), List.of()));
+        String anonymous = TestStores.nextId();
+        store.insertWorkflow(new NewWorkflow(anonymous, null, null, OnFailure.CANCEL_DEPENDENTS, now, null,
+                List.of(new NewJobBuilder(now).build().asStep(anonymous, "only", 0, 0)), List.of()));
+
+        assertThat(store.findWorkflow(id).orElseThrow().submittedBy()).isEqualTo("alice");
+        assertThat(store.listWorkflows(new WorkflowQuery(null, null, 10, null)).items())
+            .extracting(Workflow::id, Workflow::submittedBy)
+            .containsExactlyInAnyOrder(tuple(id, "alice"),
+                    tuple(anonymous, null));
+        assertThat(store.workflowSteps(id).steps()).extracting(Job::submittedBy).containsExactly("alice");
+        assertThat(store.workflowSteps(anonymous).steps()).extracting(Job::submittedBy).containsOnlyNulls();
+        Job step = store.claim(10, new Lease("n1", "i1", now.plusSeconds(30)), now).stream()
+            .filter(job -> job.id().equals(only.id()))
+            .findFirst()
+            .orElseThrow();
+        NewJob child = new NewJobBuilder(now).submittedBy(step.submittedBy()).build().asChild(id, step.id(), 0);
+        store.addChildren(step.id(), step.fencingToken(), List.of(child), 10);
+        assertThat(store.find(child.id()).orElseThrow().submittedBy()).isEqualTo("alice");
+    }
+
+    @Test
     void retentionRemovesAnEndedWorkflowWholeAndLeavesItsJobsToIt() {
         NewJob only = new NewJobBuilder(now).build();
         String id = TestStores.nextId();
-        store.insertWorkflow(new NewWorkflow(id, null, null, OnFailure.CANCEL_DEPENDENTS, now,
+        store.insertWorkflow(new NewWorkflow(id, null, null, OnFailure.CANCEL_DEPENDENTS, now, null,
                 List.of(only.asStep(id, "only", 0, 0)), List.of()));
         Job step = store.claim(1, new Lease("n1", "i1", now.plusSeconds(30)), now).getFirst();
         store.complete("i1", List.of(Completion.succeeded(step.id(), step.fencingToken(), null, now.minusSeconds(60))

@@ -1,5 +1,8 @@
 package dev.spindle.workflow;
 
+import java.time.Duration;
+import java.util.List;
+
 import dev.spindle.Api;
 import dev.spindle.SpindleTest;
 import dev.spindle.tcp.RespServer;
@@ -9,8 +12,11 @@ import redis.clients.jedis.commands.ProtocolCommand;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.util.SafeEncoder;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.context.SecurityContextHolder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,6 +27,12 @@ class WorkflowTests extends WorkflowScenarios {
 
     @Autowired
     RespServer resp;
+
+    @Autowired
+    WorkflowService workflows;
+
+    @Autowired
+    JsonMapper json;
 
     /** A command Jedis does not know, sent as it is. */
     private record Command(String name) implements ProtocolCommand {
@@ -58,6 +70,30 @@ class WorkflowTests extends WorkflowScenarios {
             // the connection still serves
             assertThat(jedis.ping()).isEqualTo("PONG");
         }
+    }
+
+    @Test
+    void theCallerSubmitsTheWorkflowItsStepsAndTheChildrenTheyAdd() {
+        WorkflowRequest request = json.readValue("""
+                {"steps": [{"id": "fan", "type": "fanout", "payload": {"type": "noop", "count": 2}},
+                           {"id": "after", "type": "noop", "dependsOn": ["fan"]}]}""", WorkflowRequest.class);
+        // as an authenticated request's thread holds its caller; the children are added on a worker's
+        SecurityContextHolder.getContext()
+            .setAuthentication(UsernamePasswordAuthenticationToken.authenticated("alice", null, List.of()));
+        String id;
+        try {
+            id = workflows.submit(request).workflow().id();
+        }
+        finally {
+            SecurityContextHolder.clearContext();
+        }
+
+        WorkflowView done = workflows.await(id, Duration.ofSeconds(30));
+        assertThat(done.state()).isEqualTo(WorkflowState.SUCCEEDED);
+        assertThat(done.submittedBy()).isEqualTo("alice");
+        assertThat(jdbc.sql("SELECT submitted_by FROM jobs WHERE workflow_id = ?").param(id)
+            .query((rs, row) -> rs.getString(1)).list())
+            .as("two steps and two children").hasSize(4).containsOnly("alice");
     }
 
     @Test
